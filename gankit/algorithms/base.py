@@ -1,0 +1,117 @@
+"""The algorithm interface: which networks, how they are optimised, what one D and one G step do.
+
+The trainer only ever calls `optimizers()`, `d_step(batch)`, `g_step(batch)` and `sample(n)`, so a
+new GAN recipe is one subclass in its own file plus one registry line. Steps perform their own
+updates (zero_grad -> backward -> optimizer.step) because recipes differ in how many updates a step
+makes (Keras-style split real/fake D updates, critic clipping, lazy penalties).
+Steps return detached tensors for logging; they never call `.item()` (that would sync the device).
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import torch
+from torch import Tensor, nn
+
+from gankit.config import Config, OptimizerConfig
+from gankit.data.source import DataInfo
+from gankit.errors import GankitError
+from gankit.registry import ARCHITECTURES
+
+Batch = dict[str, Tensor]  # "real" (N, *shape), optional "label" (N,), optional "z" (N, latent)
+
+
+def unwrap(net: nn.Module) -> nn.Module:
+    """The plain module under DistributedDataParallel / torch.compile wrappers."""
+    while True:
+        inner = getattr(net, "module", None) or getattr(net, "_orig_mod", None)
+        if inner is None:
+            return net
+        net = inner
+
+
+def make_optimizer(params, cfg: OptimizerConfig, key: str) -> torch.optim.Optimizer:
+    params = [p for p in params if p.requires_grad]
+    if cfg.name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps, weight_decay=cfg.weight_decay)
+    if cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps, momentum=cfg.momentum,
+                                   weight_decay=cfg.weight_decay)
+    if cfg.name == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    raise GankitError(f"config key '{key}.name': unknown optimizer '{cfg.name}'; expected one of: adam, rmsprop, sgd")
+
+
+@contextlib.contextmanager
+def frozen(net: nn.Module) -> Iterator[None]:
+    """No parameter gradients for `net` inside (G's update needs gradients through D, not of D)."""
+    flags = [p.requires_grad for p in net.parameters()]
+    for p in net.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(net.parameters(), flags):
+            p.requires_grad_(flag)
+
+
+def has_batchnorm(net: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+
+
+class Algorithm:
+    """Base recipe with a generator "G" and a discriminator "D"."""
+
+    def __init__(self, cfg: Config, info: DataInfo):
+        self.cfg, self.info = cfg, info
+        build = ARCHITECTURES.get(cfg.model.arch, "model.arch")
+        self.nets: dict[str, nn.Module] = build(cfg.model, tuple(info.shape), info.num_classes)
+        self.opt: dict[str, torch.optim.Optimizer] = {}
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        self.opt = {
+            "G": make_optimizer(self.nets["G"].parameters(), self.cfg.optim.g, "optim.g"),
+            "D": make_optimizer(self.nets["D"].parameters(), self.cfg.optim.d, "optim.d"),
+        }
+        return self.opt
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.nets["G"].parameters()).device
+
+    def latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """(n, latent_dim) noise: N(0, I) or U(-1, 1) (seed 004)."""
+        shape, dev = (n, self.cfg.model.latent_dim), self.device
+        if generator is not None and generator.device != dev:  # fixed noise is drawn on the CPU
+            return self.latent_on_cpu(n, generator).to(dev)
+        if self.cfg.model.latent == "uniform":
+            return torch.rand(shape, device=dev, generator=generator) * 2 - 1
+        return torch.randn(shape, device=dev, generator=generator)
+
+    def latent_on_cpu(self, n: int, generator: torch.Generator) -> Tensor:
+        shape = (n, self.cfg.model.latent_dim)
+        if self.cfg.model.latent == "uniform":
+            return torch.rand(shape, generator=generator) * 2 - 1
+        return torch.randn(shape, generator=generator)
+
+    # -- the two phases -------------------------------------------------------------------------
+    def d_step(self, batch: Batch) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def g_step(self, batch: Batch) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    # -- sampling -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, n: int, z: Tensor | None = None, **cond) -> Tensor:
+        """n samples in normalised units; G in eval mode (BatchNorm uses its running statistics)."""
+        G = unwrap(self.nets["G"])
+        z = self.latent(n) if z is None else z.to(self.device)
+        was_training = G.training
+        G.eval()
+        try:
+            return G(z).float()
+        finally:
+            G.train(was_training)

@@ -1,0 +1,202 @@
+"""What each CLI command does, as plain functions of the parsed arguments (the CLI only dispatches)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.config import apply_overrides, list_presets, load_config
+from gankit.errors import GankitError
+
+
+def _shortcut_overrides(args) -> list[str]:
+    import gankit.algorithms  # noqa: F401
+    import gankit.models  # noqa: F401
+    from gankit.registry import ALGORITHMS, ARCHITECTURES
+
+    sets = []
+    if args.model:
+        if args.model in ALGORITHMS:
+            sets.append(f"train.algorithm={args.model}")
+        elif args.model in ARCHITECTURES:
+            sets.append(f"model.arch={args.model}")
+        else:
+            raise GankitError(f"--model '{args.model}': expected an algorithm ({', '.join(ALGORITHMS.names())}) "
+                              f"or an architecture ({', '.join(ARCHITECTURES.names())})")
+    if args.data:
+        looks_like_path = Path(args.data).expanduser().exists() or "/" in args.data or "." in args.data
+        sets.append(f"data.path={args.data}" if looks_like_path else f"data.name={args.data}")
+    for flag, key in (("image_size", "data.image_size"), ("steps", "train.steps"), ("seed", "train.seed"),
+                      ("out", "train.out_dir"), ("name", "train.name"), ("device", "train.device")):
+        value = getattr(args, flag)
+        if value is not None:
+            sets.append(f"{key}={value}")
+    if args.no_progress:
+        sets.append("train.progress=false")
+    return sets
+
+
+def train(args) -> None:
+    run = train_from_args(args)
+    print(f"run directory: {run.dir}")
+
+
+def train_from_args(args):
+    from gankit.train.trainer import Trainer
+
+    spec = args.config
+    if args.resume and spec is None:
+        spec = args.resume  # a run directory holds its own config.yaml
+    if args.resume and not (Path(args.resume) / "config.yaml").is_file():
+        raise GankitError(f"--resume '{args.resume}' is not a run directory (no config.yaml in it)")
+    cfg = load_config(spec)
+    cfg = apply_overrides(cfg, _shortcut_overrides(args) + args.overrides)
+    return Trainer(cfg, resume=args.resume).fit()
+
+
+# ---------------------------------------------------------------------------------------- generate
+def generate(args) -> None:
+    from gankit.train.run import load_run
+
+    if args.n < 1:
+        raise GankitError(f"-n must be >= 1, got {args.n}")
+    run = load_run(args.run, args.checkpoint)
+    out = Path(args.output)
+    fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
+    if args.interpolate:
+        samples = _interpolate(run, args.interpolate, args.seed)
+    else:
+        samples = run.generator.sample(args.n, seed=args.seed)
+    if run.info.kind == "vector":
+        _write_vectors(samples.numpy(), out, fmt)
+    else:
+        _write_images(samples, out, fmt, args.grid, strip=bool(args.interpolate))
+    print(f"wrote {len(samples)} samples to {out}")
+
+
+def _interpolate(run, k: int, seed: int) -> torch.Tensor:
+    """K samples along a path between two latents: slerp for Gaussian latents (it keeps the norm
+    typical of N(0, I), White 2016), straight line for uniform ones."""
+    if k < 2:
+        raise GankitError(f"--interpolate needs K >= 2, got {k}")
+    z = run.algo.latent_on_cpu(2, torch.Generator().manual_seed(seed))
+    t = torch.linspace(0, 1, k).unsqueeze(1)
+    if run.cfg.model.latent == "normal":
+        a, b = z[0], z[1]
+        omega = torch.arccos((a / a.norm()).dot(b / b.norm()).clamp(-1, 1))
+        path = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+    else:
+        path = (1 - t) * z[0] + t * z[1]
+    return run.generator.sample(k, z=path)
+
+
+def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
+    from gankit.utils.io import atomic_open, atomic_path
+
+    if fmt == "csv":
+        header = ",".join(f"x{i}" for i in range(x.shape[1]))
+        with atomic_open(out) as f:
+            np.savetxt(f, x, delimiter=",", header=header, comments="", fmt="%.7g")
+    elif fmt == "npy":
+        with atomic_path(out) as tmp, open(tmp, "wb") as f:
+            np.save(f, x)
+    elif fmt == "png":
+        if x.shape[1] > 2:
+            raise GankitError(f"a .png scatter needs 1-D or 2-D data; this run's data has {x.shape[1]} columns")
+        from gankit.viz.scatter import scatter_points
+
+        scatter_points(x, out, title=f"{len(x)} generated samples")
+    else:
+        raise GankitError(f"output format '{fmt}' does not fit vector data; expected csv, npy or png")
+
+
+def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, strip: bool) -> None:
+    from gankit.viz.grid import save_image_grid, save_images
+
+    pixels = (images / 255.0).clamp(0, 1).numpy()  # data units are 0..255
+    if fmt in ("png", "grid"):
+        nrow = len(pixels) if strip else max(1, int(round(len(pixels) ** 0.5)))
+        if grid:
+            try:
+                rows, cols = (int(v) for v in grid.lower().split("x"))
+            except ValueError:
+                raise GankitError(f"--grid '{grid}': expected ROWSxCOLS, e.g. 2x5") from None
+            if rows * cols < len(pixels):
+                raise GankitError(f"--grid {grid} holds {rows * cols} images, fewer than the {len(pixels)} asked for")
+            nrow = cols
+        save_image_grid(pixels, out, nrow=nrow)
+    elif fmt == "png-dir":
+        save_images(pixels, out, prefix="sample_")
+    elif fmt == "npz":
+        from gankit.utils.io import atomic_path
+
+        with atomic_path(out) as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, images=np.round(pixels * 255).astype(np.uint8))
+    else:
+        raise GankitError(f"output format '{fmt}' does not fit images; expected png, grid, png-dir or npz")
+
+
+# ---------------------------------------------------------------------------------------- evaluate
+def evaluate(args) -> None:
+    from gankit.train.run import load_run
+
+    run = load_run(args.run, args.checkpoint)
+    if run.info.kind != "vector":
+        raise GankitError("image metrics are not available yet for this run; vector data only")
+    from gankit.data import build_data
+    from gankit.metrics.toy import vector_metrics
+
+    data = build_data(run.cfg.data, run.cfg.model.g.out_activation)
+    torch.manual_seed(args.seed)
+    real = run.info.denormalize(data.batch(args.n)[0])
+    fake = run.generator.sample(args.n, seed=args.seed + 1)
+    metrics = vector_metrics(real, fake, dataset=run.info.name, modes=run.info.modes, mode_std=run.info.mode_std)
+    print(f"{run.dir} (step {run.step}, {args.n} real vs {args.n} generated)")
+    for key, value in metrics.items():
+        print(f"  {key:<22} {value:.6g}" if isinstance(value, float) else f"  {key:<22} {value}")
+    if args.json:
+        from gankit.utils.io import write_json
+
+        write_json(args.json, {"run": str(run.dir), "step": run.step, "n": args.n, "seed": args.seed, "metrics": metrics})
+
+
+# ---------------------------------------------------------------------------------------- plot, list
+def plot(args) -> None:
+    from gankit.train.run import load_run
+    from gankit.viz.animation import make_gif
+    from gankit.viz.curves import plot_losses
+
+    run = load_run(args.run)
+    rows = [json.loads(line) for line in (run.dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    plot_losses([r for r in rows if r.get("kind") != "eval"], run.dir / "plots" / "losses.png")
+    frames = sorted((run.dir / "samples").glob("step_*.png"))
+    if frames:
+        make_gif(frames, run.dir / "plots" / "animation.gif", fps=2)
+    print(f"plots written to {run.dir / 'plots'}")
+
+
+def list_all(args) -> None:
+    import gankit.algorithms  # noqa: F401
+    import gankit.models  # noqa: F401
+    from gankit.data.build import IMAGE_NAMES
+    from gankit.data.toy import SAMPLERS
+    from gankit.losses import LOSSES
+    from gankit.registry import ALGORITHMS, ARCHITECTURES
+
+    sections = {
+        "algorithms": ALGORITHMS.describe(),
+        "models": ARCHITECTURES.describe(),
+        "losses": LOSSES.describe(),
+        "datasets": {**{n: "toy sampler" for n in sorted(SAMPLERS)}, **{n: "images" for n in IMAGE_NAMES},
+                     "<path>": "CSV/NPY table, image folder, IDX directory, NPZ"},
+        "presets": {name: "" for name in list_presets()},
+    }
+    for title, items in sections.items():
+        print(f"{title}:")
+        for name, text in items.items():
+            print(f"  {name:<16} {text}".rstrip())
+
+
+COMMANDS = {"train": train, "generate": generate, "evaluate": evaluate, "plot": plot, "list": list_all}

@@ -1,0 +1,36 @@
+"""A rich progress bar with live losses; silent when disabled or when output is not a terminal."""
+from __future__ import annotations
+
+import sys
+
+
+class Progress:
+    def __init__(self, total: int, start: int = 0, enabled: bool = True):
+        self.total, self.start = total, start
+        self.enabled = enabled
+        self._bar = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn
+            from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+
+            self._bar = RichProgress(
+                TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
+                transient=not sys.stderr.isatty(), disable=not sys.stderr.isatty(), refresh_per_second=4)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("train", total=self.total, completed=self.start, losses="", rate="")
+        return self
+
+    def update(self, step: int, values: dict[str, float]) -> None:
+        if self._bar is None:
+            return
+        shown = " ".join(f"{k}={values[k]:.3g}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in values)
+        task = self._bar.tasks[0]
+        rate = f"{task.speed:.0f} it/s" if task.speed else ""
+        self._bar.update(self._task, completed=step, losses=shown, rate=rate)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

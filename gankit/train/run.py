@@ -1,0 +1,93 @@
+"""A run directory and what can be done with a finished run: load it back and sample from it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from gankit.config import Config, load_config
+from gankit.data.source import DataInfo
+from gankit.errors import GankitError
+
+
+def new_run_dir(cfg: Config, create: bool = True) -> Path:
+    """`<out_dir>/<name>`; if that already holds a run, `<name>-2`, `-3`, ...: never overwrite a run."""
+    name = cfg.train.name or cfg.preset or "run"
+    base = Path(cfg.train.out_dir).expanduser()
+    path, k = base / name, 1
+    while (path / "config.yaml").exists() or (path / "checkpoints").exists():
+        k += 1
+        path = base / f"{name}-{k}"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Generator:
+    """Samples in data units: the trainer's normalisation is undone."""
+
+    def __init__(self, algo, info: DataInfo):
+        self.algo, self.info = algo, info
+
+    def sample(self, n: int, z: torch.Tensor | None = None, seed: int | None = None, **cond) -> torch.Tensor:
+        if z is None and seed is not None:
+            z = self.algo.latent_on_cpu(n, torch.Generator().manual_seed(seed))
+        x = self.algo.sample(n, z=z, **cond)
+        return self.info.denormalize(x).cpu()
+
+
+class Run:
+    def __init__(self, directory: Path, cfg: Config, info: DataInfo, algo, step: int | None = None):
+        self.dir, self.cfg, self.info, self.algo, self.step = Path(directory), cfg, info, algo, step
+        self.generator = Generator(algo, info)
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.dir)!r}, step={self.step})"
+
+
+def load_run(directory: str | Path, checkpoint: str = "latest", device: str = "cpu") -> Run:
+    """Rebuild a trained run from its directory (config.yaml, data.json, checkpoints/) without its data."""
+    import gankit.algorithms  # noqa: F401  (registers algorithms and architectures)
+    import gankit.models  # noqa: F401
+    from gankit.registry import ALGORITHMS
+    from gankit.train import checkpoint as ckpt
+
+    directory = Path(directory).expanduser()
+    if not (directory / "config.yaml").is_file() or not (directory / "data.json").is_file():
+        raise GankitError(f"'{directory}' is not a gankit run directory (expected config.yaml and data.json in it)")
+    cfg = load_config(directory / "config.yaml")
+    try:
+        info = DataInfo(**json.loads((directory / "data.json").read_text()))
+    except (ValueError, TypeError) as exc:
+        raise GankitError(f"{directory / 'data.json'} is unreadable ({exc})") from None
+    algo = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, info)
+    cdir = directory / "checkpoints"
+    step = _checkpoint_step(cdir, checkpoint)
+    tensors, _ = ckpt.read_checkpoint(cdir, step)
+    ckpt.load_nets(tensors, algo.nets)
+    for name, net in algo.nets.items():
+        algo.nets[name] = net.to(device)
+    return Run(directory, cfg, info, algo, step)
+
+
+def _checkpoint_step(cdir: Path, which: str) -> int:
+    from gankit.train import checkpoint as ckpt
+
+    if which == "latest":
+        step = ckpt.latest_step(cdir) if cdir.is_dir() else None
+    elif which == "best":
+        try:
+            step = int(json.loads((cdir / "best.json").read_text())["step"])
+        except (OSError, ValueError, KeyError):
+            raise GankitError(f"run has no 'best' checkpoint ({cdir / 'best.json'} missing); "
+                              "set eval.best_metric when training, or use --checkpoint latest") from None
+    elif which.isdigit():
+        step = int(which)
+        if step not in ckpt.list_steps(cdir):
+            raise GankitError(f"no checkpoint at step {step} in {cdir}; available: {ckpt.list_steps(cdir)}")
+    else:
+        raise GankitError(f"--checkpoint '{which}': expected latest, best or a step number")
+    if step is None:
+        raise GankitError(f"no checkpoint in {cdir}")
+    return step

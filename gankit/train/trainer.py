@@ -1,0 +1,180 @@
+"""THE training loop: data -> algorithm steps -> logs, hooks and checkpoints. Nothing model-specific.
+
+One iteration ("step") = `train.d_steps` discriminator updates, then `train.g_steps` generator
+updates. Losses stay on the device between log steps (no `.item()` per step), non-finite values
+are caught at each log step, and all periodic work (samples, plots, metrics) runs in hooks under
+a forked RNG so that it never changes the training numbers: a run with or without evaluation, or
+stopped and resumed, produces the same weights.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+import gankit.algorithms  # noqa: F401  (registers algorithms)
+import gankit.models  # noqa: F401  (registers architectures)
+from gankit.algorithms.base import Algorithm, unwrap
+from gankit.config import Config, save_config
+from gankit.data import build_data
+from gankit.errors import GankitError
+from gankit.registry import ALGORITHMS
+from gankit.train import checkpoint as ckpt
+from gankit.train.hooks import Hooks
+from gankit.train.progress import Progress
+from gankit.train.run import Run, new_run_dir
+from gankit.train.runtime import broadcast_weights, seed_everything, setup_runtime
+from gankit.utils.io import atomic_open, write_json
+
+
+class TrainingDiverged(GankitError):
+    """A loss became NaN or infinite."""
+
+
+class Trainer:
+    def __init__(self, cfg: Config, resume: str | Path | None = None):
+        self.cfg = cfg
+        self.rt = setup_runtime(cfg.train.device)
+        if cfg.train.threads:
+            torch.set_num_threads(cfg.train.threads)
+        seed_everything(cfg.train.seed, self.rt.rank)
+        self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
+        self.algo: Algorithm = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, self.data.info)
+        for name, net in self.algo.nets.items():
+            self.algo.nets[name] = net.to(self.rt.device)
+        self.optimizers = self.algo.optimizers()
+        self.step = 0
+        self.run_dir = Path(resume) if resume else new_run_dir(cfg, create=self.rt.is_main)
+        if resume:
+            self._resume()
+        if self.rt.distributed:
+            self._wrap_ddp()
+        if cfg.train.compile:
+            for name, net in self.algo.nets.items():
+                self.algo.nets[name] = torch.compile(net)
+        # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.
+        self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
+        self.hooks = Hooks(self) if self.rt.is_main else None
+
+    # ------------------------------------------------------------------ set-up helpers
+    def _resume(self) -> None:
+        directory = self.run_dir / "checkpoints"
+        step = ckpt.latest_step(directory) if directory.is_dir() else None
+        if step is None:
+            raise GankitError(f"--resume {self.run_dir}: no checkpoint found (expected a run directory "
+                              "with checkpoints/latest.json)")
+        tensors, plain = ckpt.read_checkpoint(directory, step)
+        self.step = ckpt.restore(tensors, plain, self.algo.nets, self.optimizers)
+        self.restored_extra = plain.get("extra", {})
+        if self.rt.distributed:  # each rank continues its own stream
+            seed_everything(self.cfg.train.seed + self.step, self.rt.rank)
+        if self.rt.is_main:
+            _truncate_metrics(self.run_dir / "metrics.jsonl", self.step)
+
+    def _wrap_ddp(self) -> None:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        broadcast_weights(self.algo.nets)
+        ids = [self.rt.device.index] if self.rt.device.type == "cuda" else None
+        for name, net in self.algo.nets.items():
+            if any(p.requires_grad for p in net.parameters()):
+                self.algo.nets[name] = DDP(net, device_ids=ids)
+
+    def _autocast(self):
+        if self.cfg.train.precision == "bf16":
+            return torch.autocast(self.rt.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # ------------------------------------------------------------------ the loop
+    def _batch(self, n: int) -> dict[str, torch.Tensor]:
+        real, label = self.data.batch(n)
+        batch = {"real": real}
+        if label is not None:
+            batch["label"] = label
+        return batch
+
+    def fit(self) -> Run:
+        t, total = self.cfg.train, self.cfg.train.steps
+        if self.rt.is_main:
+            save_config(self.cfg, self.run_dir / "config.yaml")
+            write_json(self.run_dir / "data.json", self.data.info.__dict__)
+        ckpt_every = t.checkpoint_every or self.cfg.eval.every
+        stats: dict[str, torch.Tensor] = {}
+        progress = Progress(total, self.step, enabled=t.progress and self.rt.is_main)
+        started = time.perf_counter()
+        with progress:
+            while self.step < total:
+                batch = self._batch(t.batch_size)
+                if t.same_batch:  # seed 004: the same real batch and noise for every update of the iteration
+                    batch["z"] = self.algo.latent(t.batch_size)
+                with self._autocast():
+                    for i in range(t.d_steps):
+                        if i and not t.same_batch:
+                            batch = self._batch(t.batch_size)
+                        stats.update(self.algo.d_step(batch))
+                    for _ in range(t.g_steps):
+                        stats.update(self.algo.g_step(batch))
+                self.step += 1
+                last = self.step == total
+                if self.step % t.log_every == 0 or last:
+                    self._log(stats, time.perf_counter() - started, progress)
+                if self.hooks and (self.step % self.cfg.eval.every == 0 or last):
+                    with torch.random.fork_rng(devices=self._rng_devices()):
+                        self.hooks.on_eval(self.step)
+                if self.step % ckpt_every == 0 or last:
+                    self.save()
+        if self.hooks:
+            self.hooks.on_end(self.step)
+        return Run(self.run_dir, self.cfg, self.data.info, self.algo)
+
+    def _rng_devices(self) -> list:
+        return [self.rt.device] if self.rt.device.type == "cuda" else []
+
+    def _log(self, stats: dict[str, torch.Tensor], elapsed: float, progress: Progress) -> None:
+        values = {k: float(v) for k, v in stats.items()}  # the one host sync per log step
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            where = f"; last checkpoint: {self.run_dir / 'checkpoints'}" if self.rt.is_main else ""
+            raise TrainingDiverged(f"training diverged at step {self.step}: {bad[0]}={values[bad[0]]}{where}")
+        if not self.rt.is_main:
+            return
+        epoch = self.step * self.cfg.train.batch_size * self.rt.world_size / max(1, len(self.data))
+        row = {"step": self.step, "epoch": round(epoch, 4), "time": round(elapsed, 3), **values}
+        with open(self.run_dir / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        progress.update(self.step, values)
+        if self.hooks:
+            self.hooks.on_log(row)
+
+    def save(self) -> None:
+        if not self.rt.is_main:
+            return
+        nets = {k: unwrap(v) for k, v in self.algo.nets.items()}
+        extra = self.hooks.checkpoint_extra() if self.hooks else {}
+        ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, nets, self.optimizers, extra,
+                             keep_last=self.cfg.train.keep_last)
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop log rows written after the checkpoint we resume from (they will be written again)."""
+    if not path.exists():
+        return
+    rows = [line for line in path.read_text().splitlines() if line.strip()]
+    keep = [r for r in rows if json.loads(r).get("step", 0) <= step]
+    with atomic_open(path) as f:
+        f.write("".join(r + "\n" for r in keep))
+
+
+def train(cfg: Config, steps: int | None = None, resume: str | Path | None = None, **train_overrides) -> Run:
+    """Train a GAN from a Config (Python API). `steps` and keyword overrides set `cfg.train` fields."""
+    if steps is not None:
+        cfg.train.steps = steps
+    for key, value in train_overrides.items():
+        if not hasattr(cfg.train, key):
+            raise GankitError(f"unknown train option '{key}'")
+        setattr(cfg.train, key, value)
+    return Trainer(cfg, resume=resume).fit()
