@@ -102,7 +102,9 @@ class TrainConfig:
     device: str = "auto"            # auto (cuda > mps > cpu) | cpu | cuda | cuda:N | mps
     precision: str = "fp32"         # fp32 | bf16 (autocast; fp32 master weights)
     compile: bool = False           # torch.compile the networks
-    threads: int | None = None      # CPU threads for torch (default: torch's choice)
+    threads: int | None = None      # CPU threads for torch (default: 1 for vector data, else torch's choice)
+    lr_decay: str = "none"          # none | linear | cosine: learning rates decay to 0 by the last step
+    lr_decay_start: float = 0.0     # fraction of training after which the decay begins
     log_every: int = 10
     checkpoint_every: int | None = None  # default: eval.every
     keep_last: int = 3              # checkpoints kept besides the newest
@@ -288,6 +290,7 @@ CHOICES = {
     "model.latent": ("normal", "uniform"),
     "train.d_update": ("joint", "split"),
     "train.precision": ("fp32", "bf16"),
+    "train.lr_decay": ("none", "linear", "cosine"),
 }
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
             "eval.every", "eval.n_samples", "model.latent_dim")

@@ -35,14 +35,19 @@ from gankit.errors import GankitError
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
+def _as_float64(values: object, name: str) -> np.ndarray:
+    """Any numeric array-like or torch tensor (any dtype / device) → float64 numpy array."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().to("cpu", torch.float64).numpy()
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise GankitError(f"{name}: expected numbers, got {type(values).__name__} ({error})") from None
+
+
 def as_feature_matrix(features: object, name: str) -> np.ndarray:
     """Numpy array or torch tensor → (N, D) float64 numpy array; GankitError unless finite, N, D ≥ 1."""
-    if isinstance(features, torch.Tensor):
-        features = features.detach().to("cpu", torch.float64).numpy()
-    try:
-        array = np.asarray(features, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise GankitError(f"{name}: expected a numeric (N, D) array, got {type(features).__name__} ({error})")
+    array = _as_float64(features, name)
     if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
         raise GankitError(f"{name}: expected a 2-D (N, D) array with N, D >= 1, got shape {array.shape}")
     if not np.isfinite(array).all():
@@ -92,10 +97,10 @@ def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
 
 
 def _check_gaussian(mu: object, sigma: object, name: str) -> tuple[np.ndarray, np.ndarray]:
-    mu = np.asarray(mu.detach().cpu() if isinstance(mu, torch.Tensor) else mu, dtype=np.float64)
-    sigma = np.asarray(sigma.detach().cpu() if isinstance(sigma, torch.Tensor) else sigma, dtype=np.float64)
+    mu, sigma = _as_float64(mu, f"{name} mean"), _as_float64(sigma, f"{name} covariance")
     if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
-        raise GankitError(f"{name}: expected mean (D,) and covariance (D, D), got {mu.shape} and {sigma.shape}")
+        raise GankitError(f"{name}: expected mean (D,) and covariance (D, D), "
+                          f"got {mu.shape} and {sigma.shape}")
     if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
         raise GankitError(f"{name}: mean or covariance contains NaN or infinite values")
     return mu, (sigma + sigma.T) / 2  # a covariance is symmetric; drop rounding asymmetry

@@ -33,6 +33,7 @@ def inception_score(probs: object, n_splits: int = 10) -> tuple[float, float]:
         raise GankitError("probs: every row must be a probability vector (>= 0, summing to 1); "
                           "apply softmax to logits first")
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or not 1 <= n_splits <= len(probs):
-        raise GankitError(f"n_splits must be an integer in [1, {len(probs)}] for {len(probs)} rows, got {n_splits!r}")
+        raise GankitError(f"n_splits must be an integer in [1, {len(probs)}] for {len(probs)} rows, "
+                          f"got {n_splits!r}")
     scores = np.array([_split_score(part) for part in np.array_split(probs, n_splits)])
     return float(scores.mean()), float(scores.std())

@@ -3,12 +3,15 @@
 KID is the unbiased estimate of the squared maximum mean discrepancy with the polynomial kernel
 k(x, y) = (gamma x·y + coef0)^degree (paper: gamma = 1/D, coef0 = 1, degree = 3). For samples
 X (m rows) and Y (n rows):
-    MMD²_u = Σ_{i≠j} k(x_i, x_j) / (m(m-1)) + Σ_{i≠j} k(y_i, y_j) / (n(n-1)) - 2 Σ_{i,j} k(x_i, y_j) / (mn)
+    MMD²_u = Σ_{i≠j} k(x_i, x_j) / (m(m-1)) + Σ_{i≠j} k(y_i, y_j) / (n(n-1))
+             - 2 Σ_{i,j} k(x_i, y_j) / (mn)
 Dropping the i = j terms (a sample paired with itself) is what makes E[MMD²_u] = MMD² exactly, so
 KID has no bias towards the sample size, unlike FID; it can come out slightly negative.
 KID reports the mean and (population) std of MMD²_u over random equal-size subsets.
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -34,13 +37,17 @@ def unbiased_mmd2(x: np.ndarray, y: np.ndarray, degree: int = 3, gamma: float | 
     return float(within_x + within_y - 2.0 * k_xy.mean())
 
 
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _check_settings(n_subsets: int, degree: int, gamma: float | None, coef0: float) -> None:
     for name, value in (("n_subsets", n_subsets), ("degree", degree)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise GankitError(f"kid: {name} must be an integer >= 1, got {value!r}")
-    if gamma is not None and not (np.isfinite(gamma) and gamma > 0):
+    if gamma is not None and not (_is_real(gamma) and np.isfinite(gamma) and gamma > 0):
         raise GankitError(f"kid: gamma must be a finite number > 0 (or None for 1/D), got {gamma!r}")
-    if not np.isfinite(coef0):
+    if not (_is_real(coef0) and np.isfinite(coef0)):
         raise GankitError(f"kid: coef0 must be finite, got {coef0!r}")
 
 

@@ -39,10 +39,12 @@ def nearest_neighbours(fake: object, train: object, k: int = 1, *,
     reference = as_feature_matrix(train, "train")
     check_same_width(query, reference, "fake", "train")
     if exclude_self and query.shape != reference.shape:
-        raise GankitError(f"exclude_self needs one set passed twice, got shapes {query.shape} and {reference.shape}")
+        raise GankitError(f"exclude_self needs one set passed twice, "
+                          f"got shapes {query.shape} and {reference.shape}")
     available = len(reference) - (1 if exclude_self else 0)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
-        raise GankitError(f"k must be an integer in [1, {available}] for {len(reference)} reference rows, got {k!r}")
+        raise GankitError(f"k must be an integer in [1, {available}] for {len(reference)} reference rows, "
+                          f"got {k!r}")
     distances = np.empty((len(query), k))
     indices = np.empty((len(query), k), dtype=np.int64)
     for start, block in distance_blocks(query, reference):

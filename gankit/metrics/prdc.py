@@ -35,7 +35,8 @@ def _k_nn_radii(points: np.ndarray, k: int) -> np.ndarray:
 
 def _check_k(k: int, set_size: int, name: str) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < set_size:
-        raise GankitError(f"k must be an integer in [1, {set_size - 1}] for {set_size} {name} samples, got {k!r}")
+        raise GankitError(f"k must be an integer in [1, {set_size - 1}] for {set_size} {name} samples, "
+                          f"got {k!r}")
 
 
 def _ball_statistics(real: object, fake: object, k: int, with_recall: bool) -> dict[str, float]:

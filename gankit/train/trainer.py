@@ -39,10 +39,15 @@ class Trainer:
     def __init__(self, cfg: Config, resume: str | Path | None = None):
         self.cfg = cfg
         self.rt = setup_runtime(cfg.train.device)
-        if cfg.train.threads:
-            torch.set_num_threads(cfg.train.threads)
+        self._threads_before = torch.get_num_threads()
         seed_everything(cfg.train.seed, self.rt.rank)
         self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
+        if cfg.train.threads:
+            torch.set_num_threads(cfg.train.threads)
+        elif self.data.info.kind == "vector" and self.rt.device.type == "cpu":
+            # Toy MLPs do microsecond-sized matmuls: handing them to a second thread costs more than
+            # it saves (benchmarks/RESULTS.md), so vector data trains on one CPU thread by default.
+            torch.set_num_threads(1)
         self.algo: Algorithm = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, self.data.info)
         for name, net in self.algo.nets.items():
             self.algo.nets[name] = net.to(self.rt.device)
@@ -98,6 +103,12 @@ class Trainer:
         return batch
 
     def fit(self) -> Run:
+        try:
+            return self._fit()
+        finally:
+            torch.set_num_threads(self._threads_before)  # leave the caller's process as we found it
+
+    def _fit(self) -> Run:
         t, total = self.cfg.train, self.cfg.train.steps
         if self.rt.is_main:
             save_config(self.cfg, self.run_dir / "config.yaml")
@@ -108,6 +119,8 @@ class Trainer:
         started = time.perf_counter()
         with progress:
             while self.step < total:
+                if t.lr_decay != "none":
+                    self._set_lr(self.step)
                 batch = self._batch(t.batch_size)
                 if t.same_batch:  # seed 004: the same real batch and noise for every update of the iteration
                     batch["z"] = self.algo.latent(t.batch_size)
@@ -130,6 +143,19 @@ class Trainer:
         if self.hooks:
             self.hooks.on_end(self.step)
         return Run(self.run_dir, self.cfg, self.data.info, self.algo)
+
+    def _set_lr(self, step: int) -> None:
+        """Decay every learning rate from its configured value to 0 at the last step (a pure function
+        of the step, so resumed runs follow the same schedule)."""
+        t = self.cfg.train
+        start = t.lr_decay_start * t.steps
+        progress = min(1.0, max(0.0, (step - start) / max(1.0, t.steps - start)))
+        factor = 1.0 - progress if t.lr_decay == "linear" else 0.5 * (1.0 + math.cos(math.pi * progress))
+        for name, opt in self.optimizers.items():
+            base = getattr(self.cfg.optim, name.lower(), None)
+            for group in opt.param_groups:
+                group.setdefault("base_lr", base.lr if base is not None else group["lr"])
+                group["lr"] = group["base_lr"] * factor
 
     def _rng_devices(self) -> list:
         return [self.rt.device] if self.rt.device.type == "cuda" else []

@@ -33,7 +33,8 @@ def test_identical_sets_score_one():
     scores = prdc(x, torch.from_numpy(x), k=5)
     # each fake is also a ball centre, so it sits in its own ball plus those of whose k nearest
     # neighbours it is: Σ_j hits = N (k + 1), density = (k + 1)/k.
-    assert scores == pytest.approx({"precision": 1.0, "recall": 1.0, "density": 6 / 5, "coverage": 1.0}, abs=1e-12)
+    expected = {"precision": 1.0, "recall": 1.0, "density": 6 / 5, "coverage": 1.0}
+    assert scores == pytest.approx(expected, abs=1e-12)
 
 
 def test_independent_sample_of_the_same_distribution_scores_near_one():
