@@ -33,7 +33,7 @@ def _add_train(sub) -> None:
 def _add_generate(sub) -> None:
     p = sub.add_parser("generate", help="sample from a trained run (points or images)")
     p.add_argument("run", help="run directory")
-    p.add_argument("-n", type=int, default=1000, help="number of samples (default 1000)")
+    p.add_argument("-n", type=int, help="number of samples (default 1000, or ROWS x COLS with --grid)")
     p.add_argument("-o", "--output", required=True,
                    help="output file: .csv/.npy (vectors, .png scatter for 2-D), .png grid/.npz (images), or a folder")
     p.add_argument("--format", choices=["auto", "csv", "npy", "npz", "png", "grid", "png-dir"], default="auto")
@@ -41,6 +41,8 @@ def _add_generate(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--grid", help="images: grid layout ROWSxCOLS, e.g. 2x5")
     p.add_argument("--interpolate", type=int, metavar="K", help="a strip of K samples between two latents")
+    p.add_argument("--truncation", type=float, metavar="T",
+                   help="Gaussian latents: redraw entries with |z| > T (fewer odd samples, less variety)")
 
 
 def _add_evaluate(sub) -> None:

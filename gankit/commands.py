@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,8 @@ def _shortcut_overrides(args) -> list[str]:
 
 def train(args) -> None:
     run = train_from_args(args)
-    print(f"run directory: {run.dir}")
+    if run.is_main:
+        print(f"run directory: {run.dir}")
 
 
 def train_from_args(args):
@@ -60,15 +62,16 @@ def train_from_args(args):
 def generate(args) -> None:
     from gankit.train.run import load_run
 
-    if args.n < 1:
-        raise GankitError(f"-n must be >= 1, got {args.n}")
+    n = args.n if args.n is not None else (math.prod(_grid_shape(args.grid)) if args.grid else 1000)
+    if n < 1:
+        raise GankitError(f"-n must be >= 1, got {n}")
     run = load_run(args.run, args.checkpoint)
     out = Path(args.output)
     fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
     if args.interpolate:
-        samples = _interpolate(run, args.interpolate, args.seed)
+        samples = _interpolate(run, args.interpolate, args.seed, args.truncation)
     else:
-        samples = run.generator.sample(args.n, seed=args.seed)
+        samples = run.generator.sample(n, z=_latents(run, n, args.seed, args.truncation))
     if run.info.kind == "vector":
         _write_vectors(samples.numpy(), out, fmt)
     else:
@@ -76,19 +79,41 @@ def generate(args) -> None:
     print(f"wrote {len(samples)} samples to {out}")
 
 
-def _interpolate(run, k: int, seed: int) -> torch.Tensor:
-    """K samples along a path between two latents: slerp for Gaussian latents (it keeps the norm
-    typical of N(0, I), White 2016), straight line for uniform ones."""
+def _latents(run, n: int, seed: int, truncation: float | None = None) -> torch.Tensor:
+    """(n, latent_dim) noise from `seed`. With a truncation T, entries with |z| > T are drawn
+    again until none is left (the truncation trick, Brock et al. 2019): samples move towards the
+    typical ones, trading variety for quality. Entries already within T keep their values, so a
+    truncated sample stays close to the untruncated one of the same seed."""
+    generator = torch.Generator().manual_seed(seed)
+    z = run.algo.latent_on_cpu(n, generator)
+    if truncation is None:
+        return z
+    if run.cfg.model.latent != "normal":
+        raise GankitError(f"--truncation needs Gaussian latents; this run's model.latent is '{run.cfg.model.latent}'")
+    if not truncation > 0:
+        raise GankitError(f"--truncation must be > 0, got {truncation}")
+    outside = z.abs() > truncation
+    while outside.any():  # each round keeps a fraction P(|z| <= T) of what is left
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = z.abs() > truncation
+    return z
+
+
+def _interpolate(run, k: int, seed: int, truncation: float | None = None) -> torch.Tensor:
+    """K samples along a path between two latents z0, z1 (the first and last are G(z0), G(z1)):
+    slerp for Gaussian latents, which keeps the norm typical of N(0, I) (White 2016),
+    slerp(t) = [sin((1 - t) w) z0 + sin(t w) z1] / sin w with cos w = z0.z1 / (|z0| |z1|);
+    a straight line for uniform ones, whose cube a line never leaves."""
     if k < 2:
         raise GankitError(f"--interpolate needs K >= 2, got {k}")
-    z = run.algo.latent_on_cpu(2, torch.Generator().manual_seed(seed))
-    t = torch.linspace(0, 1, k).unsqueeze(1)
-    if run.cfg.model.latent == "normal":
-        a, b = z[0], z[1]
-        omega = torch.arccos((a / a.norm()).dot(b / b.norm()).clamp(-1, 1))
+    z = _latents(run, 2, seed, truncation)
+    t = torch.linspace(0, 1, k).unsqueeze(1)  # (K, 1)
+    a, b = z[0], z[1]
+    omega = torch.arccos((a / a.norm()).dot(b / b.norm()).clamp(-1, 1))
+    if run.cfg.model.latent == "normal" and torch.sin(omega) > 1e-6:
         path = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-    else:
-        path = (1 - t) * z[0] + t * z[1]
+    else:  # uniform latents, or (anti)parallel endpoints where slerp is 0/0
+        path = (1 - t) * a + t * b
     return run.generator.sample(k, z=path)
 
 
@@ -112,28 +137,40 @@ def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
         raise GankitError(f"output format '{fmt}' does not fit vector data; expected csv, npy or png")
 
 
+def _grid_shape(grid: str) -> tuple[int, int]:
+    """"2x5" -> (2, 5): rows and columns."""
+    try:
+        rows, cols = (int(v) for v in grid.lower().split("x"))
+    except ValueError:
+        raise GankitError(f"--grid '{grid}': expected ROWSxCOLS, e.g. 2x5") from None
+    if rows < 1 or cols < 1:
+        raise GankitError(f"--grid '{grid}': rows and columns must be >= 1")
+    return rows, cols
+
+
 def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, strip: bool) -> None:
+    """Images in data units (0..255, the data's channels) to a PNG grid, a folder of PNGs or an NPZ.
+
+    The NPZ holds `images`, uint8 (N, C, H, W) with the data's channels, which `--data file.npz`
+    reads back; PNGs show 1 or 3 channels (RGBA as colour over black)."""
+    from gankit.train.hooks_image import grid_columns, to_display
     from gankit.viz.grid import save_image_grid, save_images
 
-    pixels = (images / 255.0).clamp(0, 1).numpy()  # data units are 0..255
     if fmt in ("png", "grid"):
-        nrow = len(pixels) if strip else max(1, int(round(len(pixels) ** 0.5)))
+        cols = len(images) if strip else grid_columns(len(images))
         if grid:
-            try:
-                rows, cols = (int(v) for v in grid.lower().split("x"))
-            except ValueError:
-                raise GankitError(f"--grid '{grid}': expected ROWSxCOLS, e.g. 2x5") from None
-            if rows * cols < len(pixels):
-                raise GankitError(f"--grid {grid} holds {rows * cols} images, fewer than the {len(pixels)} asked for")
-            nrow = cols
-        save_image_grid(pixels, out, nrow=nrow)
+            rows, cols = _grid_shape(grid)
+            if rows * cols < len(images):
+                raise GankitError(f"--grid {grid} holds {rows * cols} images, fewer than the {len(images)} asked for")
+        save_image_grid(to_display(images), out, nrow=cols)
     elif fmt == "png-dir":
-        save_images(pixels, out, prefix="sample_")
+        save_images(to_display(images), out, prefix="sample_")
     elif fmt == "npz":
         from gankit.utils.io import atomic_path
 
+        pixels = images.clamp(0, 255).round().to(torch.uint8).numpy()  # (N, C, H, W)
         with atomic_path(out) as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, images=np.round(pixels * 255).astype(np.uint8))
+            np.savez_compressed(f, images=pixels)
     else:
         raise GankitError(f"output format '{fmt}' does not fit images; expected png, grid, png-dir or npz")
 

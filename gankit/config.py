@@ -53,12 +53,22 @@ class NetConfig:
 
 
 @dataclass
+class CondConfig:
+    """Class conditioning (cgan, acgan) and InfoGAN latent codes (docs/algorithms.md)."""
+    embed_dim: int | None = None    # label embedding appended to z: null = one-hot (Mirza & Osindero 2014)
+    d_mode: str = "projection"      # cgan D: projection (Miyato & Koyama 2018) | concat (label maps on the input)
+    categorical: list[int] = field(default_factory=list)  # InfoGAN: categories of each code (Chen et al. 2016: [10])
+    continuous: int = 0             # InfoGAN: number of continuous codes ~ U(-1, 1) (Chen et al. 2016: 2)
+
+
+@dataclass
 class ModelConfig:
     arch: str = "mlp"
     latent_dim: int = 3
     latent: str = "normal"          # normal | uniform (on [-1, 1])
     g: NetConfig = field(default_factory=NetConfig)
     d: NetConfig = field(default_factory=NetConfig)
+    cond: CondConfig = field(default_factory=CondConfig)
 
 
 @dataclass
@@ -66,6 +76,9 @@ class LossConfig:
     name: str = "nonsaturating"     # minimax | nonsaturating | (more in losses.LOSSES)
     real_label: float = 1.0         # < 1 is one-sided label smoothing (Salimans et al. 2016)
     d_scale: float = 1.0            # D loss = d_scale * (loss_real + loss_fake); seed 001 uses 0.5
+    info_cat: float = 1.0           # InfoGAN λ of the categorical mutual-information term (Chen et al. 2016: 1)
+    info_cont: float = 0.1          # InfoGAN λ of the continuous term (Chen et al.: smaller than the categorical)
+    aux_weight: float = 1.0         # AC-GAN weight of the auxiliary classification loss (Odena et al. 2017: 1)
 
 
 @dataclass
@@ -86,9 +99,24 @@ class OptimConfig:
 
 
 @dataclass
+class RegConfig:
+    """Penalties and stabilisers; all off by default (docs/algorithms.md explains each)."""
+    gp_weight: float = 0.0          # λ of the WGAN-GP gradient penalty (Gulrajani et al. 2017: 10)
+    r1_gamma: float = 0.0           # γ of the R1 penalty on real data (Mescheder et al. 2018)
+    r1_every: int = 1               # lazy R1: apply every k D updates, scaled by k (Karras et al. 2020: 16)
+    clip: float = 0.0               # clip D's weights to [-c, c] after each update (Arjovsky et al. 2017: 0.01)
+    instance_noise: float = 0.0     # σ of Gaussian noise added to D's inputs, annealed linearly to 0
+    instance_noise_steps: int | None = None  # D updates over which σ reaches 0 (default: the whole run)
+    ema_beta: float = 0.0           # EMA of G's weights, θ_ema <- β θ_ema + (1 - β) θ (Karras et al. 2018: 0.999)
+    pack: int = 1                   # PacGAN: D judges packs of m samples (Lin et al. 2018: m = 2..4)
+    minibatch_std: bool = False     # append the minibatch standard deviation to D's input (Karras et al. 2018)
+
+
+@dataclass
 class TrainConfig:
     algorithm: str = "gan"
     steps: int = 10001              # iterations; one = d_steps D updates then g_steps G updates
+    epochs: int | None = None       # when set: steps = epochs * (N // (batch_size * processes)), N = data size
     batch_size: int = 128           # real examples per D update (per process under DDP)
     fake_batch_size: int | None = None  # fakes per D update (default: batch_size)
     g_batch_size: int | None = None     # latents per G update (default: batch_size)
@@ -96,6 +124,7 @@ class TrainConfig:
     g_steps: int = 1
     d_update: str = "joint"         # joint: one D update on real+fake | split: Keras-style real then fake
     same_batch: bool = False        # seed 004: one real batch and one noise batch for a whole iteration
+    augment: str = ""               # DiffAugment policy (Zhao et al. 2020): "" | "color,translation,cutout"
     seed: int = 0
     out_dir: str = "runs"
     name: str | None = None         # run directory name; default: the preset's name
@@ -119,6 +148,9 @@ class EvalConfig:
     n_metric: int = 2500            # samples for metrics (PacGAN protocol: 2,500)
     n_accuracy: int = 100           # real and fake examples for D's accuracy (seeds 000 and 002)
     grid: int = 25                  # images: fakes shown in each sample grid (seed 002: 5x5)
+    every_epochs: int | None = None  # when set: every = every_epochs epochs (see train.epochs), and the
+                                     # end of epoch 1 is evaluated too (seed 003: epoch 1, then every 5)
+    predict: int = 0                # images: at the end, this many fakes as predict/image_XX.png + summary.png
     plots: bool = True
     metrics: bool = True
 
@@ -130,6 +162,7 @@ class Config:
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    reg: RegConfig = field(default_factory=RegConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     preset: str | None = None       # name of the preset it came from (informational)
 
@@ -291,9 +324,12 @@ CHOICES = {
     "train.d_update": ("joint", "split"),
     "train.precision": ("fp32", "bf16"),
     "train.lr_decay": ("none", "linear", "cosine"),
+    "model.cond.d_mode": ("projection", "concat"),
 }
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
-            "eval.every", "eval.n_samples", "model.latent_dim")
+            "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack")
+NON_NEGATIVE = ("reg.gp_weight", "reg.r1_gamma", "reg.clip", "reg.instance_noise", "loss.info_cat",
+                "loss.info_cont", "loss.aux_weight", "model.cond.continuous")
 
 
 def _get(cfg: Config, dotted: str):
@@ -312,7 +348,8 @@ def validate(cfg: Config) -> None:
     for key in POSITIVE:
         if _get(cfg, key) < 1:
             raise GankitError(f"config key '{key}' must be >= 1, got {_get(cfg, key)}")
-    for key in ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit"):
+    for key in ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit",
+                "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs"):
         value = _get(cfg, key)
         if value is not None and value < 1:
             raise GankitError(f"config key '{key}' must be >= 1 (or null), got {value}")
@@ -324,6 +361,14 @@ def validate(cfg: Config) -> None:
             raise GankitError(f"config key 'optim.{net}.betas' must be a list of two numbers")
         if not 0.0 <= _get(cfg, f"model.{net}.dropout") < 1.0:
             raise GankitError(f"config key 'model.{net}.dropout' must be in [0, 1)")
+    for key in NON_NEGATIVE:
+        if _get(cfg, key) < 0:
+            raise GankitError(f"config key '{key}' must be >= 0, got {_get(cfg, key)}")
+    if not 0.0 <= cfg.reg.ema_beta < 1.0:
+        raise GankitError(f"config key 'reg.ema_beta' must be in [0, 1) (0 = no EMA), got {cfg.reg.ema_beta}")
+    if any(k < 2 for k in cfg.model.cond.categorical):
+        raise GankitError(f"config key 'model.cond.categorical' must list category counts >= 2, "
+                          f"got {cfg.model.cond.categorical}")
     if cfg.train.keep_last < 0:
         raise GankitError("config key 'train.keep_last' must be >= 0")
 

@@ -52,7 +52,7 @@ class GAN(Algorithm):
                 out_real, out_fake = D(real), D(fake)
             loss_real, loss_fake = self.loss.d_real(out_real, label), self.loss.d_fake(out_fake)
             self._update("D", scale * (loss_real + loss_fake))
-        stats = d_output_stats(out_real, out_fake, self.loss.probabilistic)
+        stats = d_output_stats(out_real, out_fake, self.loss.probabilistic) if self.want_stats else {}
         stats["d_loss"] = (scale * (loss_real + loss_fake)).detach()
         return stats
 

@@ -40,6 +40,7 @@ class Generator:
 class Run:
     def __init__(self, directory: Path, cfg: Config, info: DataInfo, algo, step: int | None = None):
         self.dir, self.cfg, self.info, self.algo, self.step = Path(directory), cfg, info, algo, step
+        self.is_main = True  # False on the other ranks of a distributed run
         self.generator = Generator(algo, info)
 
     def __repr__(self) -> str:

@@ -42,6 +42,13 @@ class Trainer:
         self._threads_before = torch.get_num_threads()
         seed_everything(cfg.train.seed, self.rt.rank)
         self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
+        # Epoch schedules (seed 003) become steps once the data size N is known: N // global batch.
+        steps_per_epoch = max(1, len(self.data) // (cfg.train.batch_size * self.rt.world_size))
+        if cfg.train.epochs:
+            cfg.train.steps = cfg.train.epochs * steps_per_epoch
+        if cfg.eval.every_epochs:
+            cfg.eval.every = cfg.eval.every_epochs * steps_per_epoch
+        self.first_eval = steps_per_epoch if cfg.eval.every_epochs else None  # an early look, as seed 003
         if cfg.train.threads:
             torch.set_num_threads(cfg.train.threads)
         elif self.data.info.kind == "vector" and self.rt.device.type == "cpu":
@@ -54,6 +61,12 @@ class Trainer:
         self.optimizers = self.algo.optimizers()
         self.step = 0
         self.run_dir = Path(resume) if resume else new_run_dir(cfg, create=self.rt.is_main)
+        if self.rt.distributed:  # every rank must agree on rank 0's choice of directory
+            import torch.distributed as dist
+
+            shared = [str(self.run_dir)]
+            dist.broadcast_object_list(shared, src=0)
+            self.run_dir = Path(shared[0])
         if resume:
             self._resume()
         if self.rt.distributed:
@@ -121,6 +134,7 @@ class Trainer:
             while self.step < total:
                 if t.lr_decay != "none":
                     self._set_lr(self.step)
+                self.algo.want_stats = (self.step + 1) % t.log_every == 0 or self.step + 1 == total
                 batch = self._batch(t.batch_size)
                 if t.same_batch:  # seed 004: the same real batch and noise for every update of the iteration
                     batch["z"] = self.algo.latent(t.batch_size)
@@ -135,14 +149,16 @@ class Trainer:
                 last = self.step == total
                 if self.step % t.log_every == 0 or last:
                     self._log(stats, time.perf_counter() - started, progress)
-                if self.hooks and (self.step % self.cfg.eval.every == 0 or last):
+                if self.hooks and (self.step % self.cfg.eval.every == 0 or last or self.step == self.first_eval):
                     with torch.random.fork_rng(devices=self._rng_devices()):
                         self.hooks.on_eval(self.step)
                 if self.step % ckpt_every == 0 or last:
                     self.save()
         if self.hooks:
             self.hooks.on_end(self.step)
-        return Run(self.run_dir, self.cfg, self.data.info, self.algo)
+        run = Run(self.run_dir, self.cfg, self.data.info, self.algo, self.step)
+        run.is_main = self.rt.is_main
+        return run
 
     def _set_lr(self, step: int) -> None:
         """Decay every learning rate from its configured value to 0 at the last step (a pure function

@@ -1,0 +1,107 @@
+"""Speed: gankit's trainer vs a plain PyTorch loop of the same networks, alternating in one process.
+
+    python -m benchmarks.speed [--workloads circle,grid25,mnist-dcgan,fashion-dcgan] [--rounds 3] [--device cpu]
+
+For each workload and round: the plain loop for N steps, then gankit's Trainer for N steps (logging
+at its defaults, evaluation hooks off). Reported: iterations/s (and real images/s), the ratio
+gankit/plain (median over rounds), and achieved GFLOP/s against a measured fp32 matmul peak
+(FLOPs counted once per iteration with torch.utils.flop_counter).
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import torch
+
+from benchmarks.plain import plain_loop
+from gankit.config import apply_overrides, load_config
+from gankit.train.trainer import Trainer
+
+# workload -> (preset, overrides, steps per timed round)
+WORKLOADS = {
+    "circle": ("circle", [], 1500),
+    "grid25": ("grid25", [], 1500),
+    "mnist-dcgan": ("mnist-dcgan", ["data.name=fashion-mnist"], 30),
+    "fashion-dcgan": ("fashion-dcgan", [], 60),
+}
+QUIET = ["eval.every=100000000", "eval.plots=false", "eval.metrics=false", "train.progress=false",
+         "train.checkpoint_every=100000000"]
+
+
+def workload_config(name: str, extra: list[str], device: str, out: str):
+    preset, overrides, steps = WORKLOADS[name]
+    cfg = apply_overrides(load_config(preset), overrides + QUIET + extra +
+                          [f"train.device={device}", f"train.out_dir={out}", f"train.steps={steps}"])
+    return cfg, steps
+
+
+def gankit_seconds(cfg) -> float:
+    trainer = Trainer(cfg)
+    start = time.perf_counter()
+    trainer.fit()
+    if cfg.train.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def matmul_peak_gflops(device: str, n: int = 2048) -> float:
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    for _ in range(3):
+        a @ b
+    reps = 10 if device == "cpu" else 50
+    if device != "cpu":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    if device != "cpu":
+        torch.cuda.synchronize()
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def flops_per_iteration(cfg) -> float:
+    """FLOPs of one plain iteration (forward + backward), counted by torch's FlopCounterMode."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    one = apply_overrides(cfg, ["train.steps=1"])
+    with FlopCounterMode(display=False) as counter:
+        plain_loop(one, 1, device=cfg.train.device)
+    return float(counter.get_total_flops())
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--set", dest="extra", action="append", default=[], help="extra override for gankit's side")
+    parser.add_argument("--out", default="/tmp/gankit-speed")
+    args = parser.parse_args(argv)
+    peak = matmul_peak_gflops(args.device)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    print(f"# {time.strftime('%Y-%m-%d')} | {cpu} | {torch.get_num_threads()} threads | torch {torch.__version__} "
+          f"| device {args.device} | fp32 matmul peak {peak:.0f} GFLOP/s | extra: {args.extra or 'none'}")
+    print("| workload | plain it/s | gankit it/s | gankit/plain (median) | real img/s (gankit) | GFLOP/s plain | of peak |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.workloads.split(","):
+        cfg, steps = workload_config(name, [], args.device, args.out)
+        gcfg, _ = workload_config(name, args.extra, args.device, args.out)
+        plain, ours = [], []
+        for _ in range(args.rounds):
+            threads = torch.get_num_threads()
+            plain.append(steps / plain_loop(cfg, steps, device=args.device))
+            torch.set_num_threads(threads)
+            ours.append(steps / gankit_seconds(gcfg))
+        ratio = statistics.median(o / p for o, p in zip(ours, plain))
+        flops = flops_per_iteration(cfg)
+        gflops = flops * statistics.median(plain) / 1e9
+        images = statistics.median(ours) * cfg.train.batch_size
+        print(f"| {name} | {statistics.median(plain):.1f} | {statistics.median(ours):.1f} | {ratio:.2f}x | "
+              f"{images:.0f} | {gflops:.1f} | {gflops / peak:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

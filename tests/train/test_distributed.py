@@ -1,0 +1,28 @@
+"""The same config under torchrun: two CPU processes (gloo) train one run; only rank 0 writes."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch.distributed as dist
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch built without distributed support")
+def test_torchrun_two_processes(tmp_path):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29581",
+           "-m", "gankit", "train", "circle", "--steps", "20", "--out", str(tmp_path), "--no-progress",
+           "--set", "eval.every=10", "--set", "eval.n_metric=100", "--set", "eval.plots=false"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("run directory:") == 1          # only rank 0 prints
+    runs = [p for p in Path(tmp_path).iterdir() if p.is_dir()]
+    assert [p.name for p in runs] == ["circle"]                  # both ranks used one directory
+    rows = [json.loads(line) for line in (runs[0] / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in rows if r.get("kind") != "eval"]
+    assert steps == sorted(set(steps)) and steps[-1] == 20       # rank 0 alone wrote the log
+    # the epoch counts examples seen by both processes: 20 steps x 128 x 2 ranks / 10,000
+    assert rows[-2]["epoch"] == pytest.approx(20 * 128 * 2 / 10_000)
+    assert (runs[0] / "checkpoints" / "step_000020.safetensors").exists()
