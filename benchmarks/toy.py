@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from gankit.cli import build_parser
 from gankit.commands import evaluate
 from gankit.config import apply_overrides, load_config
 from gankit.train.trainer import Trainer
@@ -51,7 +52,9 @@ def train_and_score(preset: str, seed: int, overrides: list[str], runs_dir: Path
     run = Trainer(cfg).fit()
     seconds = time.perf_counter() - started
     scores_path = run.dir / "evaluate.json"
-    args = argparse.Namespace(run=str(run.dir), n=N_EVAL, checkpoint="latest", seed=0, json=str(scores_path))
+    # The CLI's own parser fills every option `gankit evaluate` has, so the scoring cannot drift from it.
+    args = build_parser().parse_args(["evaluate", str(run.dir), "--n", str(N_EVAL), "--seed", "0",
+                                      "--json", str(scores_path)])
     with contextlib.redirect_stdout(io.StringIO()):  # the table below says it all
         evaluate(args)
     metrics = json.loads(scores_path.read_text())["metrics"]

@@ -41,17 +41,56 @@ def _add_generate(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--grid", help="images: grid layout ROWSxCOLS, e.g. 2x5")
     p.add_argument("--interpolate", type=int, metavar="K", help="a strip of K samples between two latents")
+    p.add_argument("--label", type=int, metavar="K",
+                   help="conditional runs: samples of class K (cgan, acgan) or first categorical code K (infogan)")
     p.add_argument("--truncation", type=float, metavar="T",
                    help="Gaussian latents: redraw entries with |z| > T (fewer odd samples, less variety)")
 
 
 def _add_evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="compute metrics of a trained run")
-    p.add_argument("run", help="run directory")
-    p.add_argument("--n", type=int, default=2500, help="samples per side (default 2500, the PacGAN protocol)")
+    p = sub.add_parser("evaluate", help="compute metrics of a trained run (toy metrics, or FID/KID/... for images)",
+                       description="Score a run against real data. Image runs: FID, KID, precision/recall (pr), "
+                                   "density/coverage (dc), Inception Score (is), nearest neighbours (nn), in the "
+                                   "feature space of --features; every score is printed with its setup.")
+    p.add_argument("run", nargs="?", help="run directory (not with --reference-only)")
+    p.add_argument("--n", type=int, help="samples per side (default: 2500 for vectors, 10000 for images)")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a step number")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", metavar="FILE", help="also write the metrics as JSON")
+    p.add_argument("--json", metavar="FILE", help="also write the metrics (and their setup) as JSON")
+    p.add_argument("--metrics", help="images: comma-separated fid,kid,pr,dc,is,nn (default fid,kid,pr,dc,is,nn)")
+    p.add_argument("--features", help="images: feature extractor, classifier:<dataset|path>, inception or pixels "
+                                       "(default: the run's eval.features, else the shipped classifier of its data)")
+    p.add_argument("--reference", choices=["train", "test"], help="images: real split to compare with "
+                                                                  "(default: the run's eval.reference_split)")
+    p.add_argument("--reference-only", action="store_true",
+                   help="score the train split against the test split of --data: the floor a perfect G would reach")
+    p.add_argument("--data", help="with --reference-only: dataset name or path")
+    p.add_argument("--inception-weights", metavar="FILE", help="FID Inception weights (pt_inception-2015-12-05)")
+    p.add_argument("--device", default="cpu", help="where features are computed: cpu, cuda, ... (default cpu)")
+
+
+def _add_features(sub) -> None:
+    p = sub.add_parser("features", help="feature extractors of the image metrics: train a classifier, extract")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    t = actions.add_parser("train", help="train the small CNN of classifier:<...> on a labelled image dataset")
+    t.add_argument("--data", required=True, help="mnist, fashion-mnist, digits, or a labelled IDX directory / NPZ")
+    t.add_argument("-o", "--output", required=True, help="weights file to write (.safetensors; a .json goes beside)")
+    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--seed", type=int, default=0)
+    e = actions.add_parser("extract", help="features of real images (--data) or of a run's samples (--run) to .npy")
+    e.add_argument("--features", required=True, help="classifier:<dataset|path>, inception or pixels")
+    source = e.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="dataset name or path (real images)")
+    source.add_argument("--run", help="run directory (generated images)")
+    e.add_argument("-n", type=int, default=10000, help="number of images (default 10000)")
+    e.add_argument("-o", "--output", required=True, help=".npy file for the (N, D) float32 features")
+    e.add_argument("--split", choices=["train", "test"], default="train", help="--data: which split (default train)")
+    e.add_argument("--checkpoint", default="latest", help="--run: latest, best or a step number")
+    e.add_argument("--seed", type=int, default=0, help="which images (--data) or which noise (--run)")
+    e.add_argument("--inception-weights", metavar="FILE", help="FID Inception weights (pt_inception-2015-12-05)")
+    e.add_argument("--device", default="cpu")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_generate(sub)
     _add_evaluate(sub)
+    _add_features(sub)
     p = sub.add_parser("plot", help="redraw a run's plots from its checkpoints and metrics.jsonl")
     p.add_argument("run", help="run directory")
     sub.add_parser("list", help="models, algorithms, losses, datasets and presets that exist")

@@ -28,7 +28,9 @@ def _shortcut_overrides(args) -> list[str]:
                               f"or an architecture ({', '.join(ARCHITECTURES.names())})")
     if args.data:
         looks_like_path = Path(args.data).expanduser().exists() or "/" in args.data or "." in args.data
-        sets.append(f"data.path={args.data}" if looks_like_path else f"data.name={args.data}")
+        # a new dataset drops the preset's sampler parameters and path (circle's radius means nothing to grid25)
+        sets += [f"data.path={args.data}"] if looks_like_path else [f"data.name={args.data}", "data.params={}",
+                                                                     "data.path=null"]
     for flag, key in (("image_size", "data.image_size"), ("steps", "train.steps"), ("seed", "train.seed"),
                       ("out", "train.out_dir"), ("name", "train.name"), ("device", "train.device")):
         value = getattr(args, flag)
@@ -68,10 +70,11 @@ def generate(args) -> None:
     run = load_run(args.run, args.checkpoint)
     out = Path(args.output)
     fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
+    cond = {"label": args.label} if getattr(args, "label", None) is not None else {}  # cgan, acgan, infogan
     if args.interpolate:
-        samples = _interpolate(run, args.interpolate, args.seed, args.truncation)
+        samples = _interpolate(run, args.interpolate, args.seed, args.truncation, **cond)
     else:
-        samples = run.generator.sample(n, z=_latents(run, n, args.seed, args.truncation))
+        samples = run.generator.sample(n, z=_latents(run, n, args.seed, args.truncation), **cond)
     if run.info.kind == "vector":
         _write_vectors(samples.numpy(), out, fmt)
     else:
@@ -99,7 +102,7 @@ def _latents(run, n: int, seed: int, truncation: float | None = None) -> torch.T
     return z
 
 
-def _interpolate(run, k: int, seed: int, truncation: float | None = None) -> torch.Tensor:
+def _interpolate(run, k: int, seed: int, truncation: float | None = None, **cond) -> torch.Tensor:
     """K samples along a path between two latents z0, z1 (the first and last are G(z0), G(z1)):
     slerp for Gaussian latents, which keeps the norm typical of N(0, I) (White 2016),
     slerp(t) = [sin((1 - t) w) z0 + sin(t w) z1] / sin w with cos w = z0.z1 / (|z0| |z1|);
@@ -114,7 +117,7 @@ def _interpolate(run, k: int, seed: int, truncation: float | None = None) -> tor
         path = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
     else:  # uniform latents, or (anti)parallel endpoints where slerp is 0/0
         path = (1 - t) * a + t * b
-    return run.generator.sample(k, z=path)
+    return run.generator.sample(k, z=path, **cond)
 
 
 def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
@@ -179,9 +182,15 @@ def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, s
 def evaluate(args) -> None:
     from gankit.train.run import load_run
 
-    run = load_run(args.run, args.checkpoint)
+    if args.reference_only or args.run is None:
+        return _evaluate_images(args, None)
+    run = load_run(args.run, args.checkpoint, device=args.device)
     if run.info.kind != "vector":
-        raise GankitError("image metrics are not available yet for this run; vector data only")
+        return _evaluate_images(args, run)
+    if args.metrics or args.features or args.reference:
+        raise GankitError("--metrics, --features and --reference apply to image runs; a vector run reports the "
+                          "toy metrics")
+    args.n = 2500 if args.n is None else args.n
     from gankit.data import build_data
     from gankit.metrics.toy import vector_metrics
 
@@ -197,6 +206,63 @@ def evaluate(args) -> None:
         from gankit.utils.io import write_json
 
         write_json(args.json, {"run": str(run.dir), "step": run.step, "n": args.n, "seed": args.seed, "metrics": metrics})
+
+
+def _evaluate_images(args, run) -> None:
+    """FID & co. of a run's samples (run given) or of the train split against the test split (--reference-only)."""
+    from gankit.metrics import image
+
+    n = 10_000 if args.n is None else args.n
+    if args.reference_only:
+        if run is not None or args.run:
+            raise GankitError("--reference-only compares two real splits; give --data, not a run directory")
+        if not args.data:
+            raise GankitError("--reference-only needs --data (a dataset name or path)")
+        result = image.evaluate_reference(_data_config(args.data), args.metrics, n, args.features, seed=args.seed,
+                                          device=args.device, inception_weights=args.inception_weights)
+    elif run is None:
+        raise GankitError("evaluate needs a run directory (or --reference-only --data DATA)")
+    else:
+        result = image.evaluate_run(run, args.metrics, n, args.features, reference=args.reference, seed=args.seed,
+                                    device=args.device, inception_weights=args.inception_weights)
+    print(image.format_result(result))
+    if args.json:
+        from gankit.utils.io import write_json
+
+        write_json(args.json, result)
+
+
+def _data_config(spec: str):
+    from gankit.config import DataConfig
+
+    looks_like_path = Path(spec).expanduser().exists() or "/" in spec or "." in spec
+    return DataConfig(path=spec) if looks_like_path else DataConfig(name=spec)
+
+
+# ---------------------------------------------------------------------------------------- features
+def features(args) -> None:
+    if args.action == "train":
+        from gankit.features.classifier import train_classifier
+
+        command = (f"gankit features train --data {args.data} -o {args.output} --epochs {args.epochs} "
+                   f"--batch-size {args.batch_size} --lr {args.lr} --seed {args.seed}")
+        record = train_classifier(args.data, args.output, epochs=args.epochs, batch_size=args.batch_size,
+                                  lr=args.lr, seed=args.seed, command=command)
+        print(f"wrote {args.output} (test accuracy {record['test_accuracy']:.4f} on {record['n_test']} images, "
+              f"sha256 {record['sha256']}) and {Path(args.output).with_suffix('.json')}")
+    else:
+        from gankit.metrics import image
+
+        if args.n < 1:
+            raise GankitError(f"-n must be >= 1, got {args.n}")
+        feats = image.extract_features(args.features, n=args.n, data=args.data and _data_config(args.data),
+                                       run_dir=args.run, split=args.split, checkpoint=args.checkpoint,
+                                       seed=args.seed, device=args.device, inception_weights=args.inception_weights)
+        from gankit.utils.io import atomic_path
+
+        with atomic_path(args.output) as tmp, open(tmp, "wb") as f:
+            np.save(f, feats)
+        print(f"wrote {args.output}: features {feats.shape[0]} x {feats.shape[1]} ({args.features})")
 
 
 # ---------------------------------------------------------------------------------------- plot, list
@@ -236,4 +302,5 @@ def list_all(args) -> None:
             print(f"  {name:<16} {text}".rstrip())
 
 
-COMMANDS = {"train": train, "generate": generate, "evaluate": evaluate, "plot": plot, "list": list_all}
+COMMANDS = {"train": train, "generate": generate, "evaluate": evaluate, "features": features, "plot": plot,
+            "list": list_all}

@@ -152,7 +152,13 @@ class EvalConfig:
                                      # end of epoch 1 is evaluated too (seed 003: epoch 1, then every 5)
     predict: int = 0                # images: at the end, this many fakes as predict/image_XX.png + summary.png
     plots: bool = True
-    metrics: bool = True
+    metrics: bool = True            # toy metrics (vectors) and image metrics (images) at each evaluation
+    image_metrics: list[str] = field(default_factory=list)  # images: fid, kid, pr, dc, is at each eval (docs/metrics.md)
+    features: str | None = None     # images: classifier:<data|path> | inception | pixels (null: shipped classifier)
+    n_image_metric: int = 2000      # images: real and generated images scored at each evaluation
+    reference_split: str = "train"  # images: real images to compare with: train (what G saw) | test
+    best_metric: str | None = None  # fid | kid | precision | recall | coverage | is: keep checkpoints/best.json
+    inception_weights: str | None = None  # FID Inception weights file (else $GANKIT_INCEPTION_WEIGHTS)
 
 
 @dataclass
@@ -325,9 +331,11 @@ CHOICES = {
     "train.precision": ("fp32", "bf16"),
     "train.lr_decay": ("none", "linear", "cosine"),
     "model.cond.d_mode": ("projection", "concat"),
+    "eval.reference_split": ("train", "test"),
 }
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
-            "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack")
+            "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack",
+            "eval.n_image_metric")
 NON_NEGATIVE = ("reg.gp_weight", "reg.r1_gamma", "reg.clip", "reg.instance_noise", "loss.info_cat",
                 "loss.info_cont", "loss.aux_weight", "model.cond.continuous")
 
@@ -359,6 +367,9 @@ def validate(cfg: Config) -> None:
                 raise GankitError(f"config key 'optim.{net}.{key}' must be > 0")
         if len(_get(cfg, f"optim.{net}.betas")) != 2:
             raise GankitError(f"config key 'optim.{net}.betas' must be a list of two numbers")
+        widths = list(_get(cfg, f"model.{net}.hidden")) + [_get(cfg, f"model.{net}.feature_dim") or 1]
+        if any(w < 1 for w in widths):
+            raise GankitError(f"config key 'model.{net}.hidden' (and feature_dim) must hold widths >= 1, got {widths}")
         if not 0.0 <= _get(cfg, f"model.{net}.dropout") < 1.0:
             raise GankitError(f"config key 'model.{net}.dropout' must be in [0, 1)")
     for key in NON_NEGATIVE:

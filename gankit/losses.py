@@ -8,6 +8,7 @@ Identities used (numerically stable forms of the textbook expressions):
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -78,3 +79,23 @@ def d_output_stats(real_out: Tensor, fake_out: Tensor, probabilistic: bool) -> d
         "acc_real": (real_out > 0).float().mean(),
         "acc_fake": (fake_out < 0).float().mean(),
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# Auxiliary losses of heads that share D's body (AC-GAN's classifier, InfoGAN's Q).
+
+def class_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
+    """-E log q(y | x) with q = softmax(logits): logits (N, K), target class indices (N,) or one-hot (N, K).
+    AC-GAN's L_C (Odena et al. 2017) and InfoGAN's categorical-code term (Chen et al. 2016)."""
+    if target.dim() == 2:
+        target = target.argmax(dim=1)
+    return F.cross_entropy(logits.float(), target.long())
+
+
+def gaussian_nll(mean: Tensor, log_var: Tensor, target: Tensor) -> Tensor:
+    """-E log N(c; μ, σ²), summed over the code dimensions, mean over the batch; (N, d) each.
+    -log N(c; μ, σ²) = ½ log 2π + ½ log σ² + (c - μ)² / (2 σ²). With σ fixed to 1 this is ½ MSE
+    plus a constant; InfoGAN's continuous codes use a factored Gaussian Q (Chen et al. 2016, sec. 5)."""
+    mean, log_var, target = mean.float(), log_var.float(), target.float()
+    nll = 0.5 * (math.log(2 * math.pi) + log_var + (target - mean).pow(2) * torch.exp(-log_var))
+    return nll.sum(dim=1).mean()

@@ -191,8 +191,8 @@ def test_generate_and_evaluate_bad_input_is_one_line(tmp_path, files, trained_ru
 
 def test_real_process_prints_one_line_and_exits_2(tmp_path):
     """The contract end to end, in the process a user runs (one case: each costs seconds of imports)."""
-    proc = subprocess.run([sys.executable, "-m", "gankit", "train", "--set", "train.stepz=1", "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
+    argv = [sys.executable, "-m", "gankit", "train", "--set", "train.stepz=1", "--out", str(tmp_path / "out")]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert_one_line_error(Result(proc.returncode, proc.stdout, proc.stderr), ["train.stepz"])
     assert proc.stderr.startswith("gankit train: error: ")
     assert not (tmp_path / "out").exists()

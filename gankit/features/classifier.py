@@ -166,7 +166,7 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 5, batch_size:
             loss.backward()
             opt.step()
             step += 1
-        log(f"epoch {epoch + 1}/{epochs}: last batch loss {float(loss):.4f}, "
+        log(f"epoch {epoch + 1}/{epochs}: last batch loss {loss.item():.4f}, "
             f"test accuracy {accuracy(model, test.images, test.labels):.4f}")
     test_accuracy = accuracy(model, test.images, test.labels)
     save_classifier(model, out, input_shape, class_names, dataset=spec)

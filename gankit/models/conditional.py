@@ -97,23 +97,32 @@ class ProjectionDiscriminator(nn.Module):
         return psi + (self.embed(y.long()) * phi.flatten(1)).sum(dim=1)  # ψ(φ) + <V_y, φ>, (N,)
 
 
-def build_conditional(model_cfg, data_shape: tuple[int, ...], num_classes: int, d_mode: str,
-                      minibatch_std: bool = False) -> dict[str, nn.Module]:
-    """Conditional G and D from the architecture named by `model_cfg.arch` (found by name at build
-    time, so any registered architecture works unchanged)."""
+def conditional_generator(model_cfg, data_shape: tuple[int, ...], num_classes: int) -> ConditionalGenerator:
+    """G of the architecture named by `model_cfg.arch` (looked up by name at build time, so every
+    registered architecture works unchanged), built for the latent widened by the label embedding."""
     build = ARCHITECTURES.get(model_cfg.arch, "model.arch")
     embed_dim = model_cfg.cond.embed_dim
     g_cfg = copy.deepcopy(model_cfg)
     g_cfg.latent_dim = model_cfg.latent_dim + (embed_dim or num_classes)
-    G = ConditionalGenerator(build(g_cfg, data_shape, num_classes)["G"], num_classes, embed_dim)
+    return ConditionalGenerator(build(g_cfg, data_shape, num_classes)["G"], num_classes, embed_dim)
 
-    def arch_d(shape: tuple[int, ...]) -> nn.Module:  # D for inputs of `shape`, stddev feature included
-        inner = build(model_cfg, packed_shape(shape, 1, minibatch_std), num_classes)["D"]
-        return WrappedDiscriminator(inner, minibatch_std=True) if minibatch_std else inner
 
+def plain_discriminator(model_cfg, shape: tuple[int, ...], num_classes: int | None,
+                        minibatch_std: bool = False) -> nn.Module:
+    """The architecture's D for inputs of `shape`, with the minibatch-stddev feature when asked."""
+    build = ARCHITECTURES.get(model_cfg.arch, "model.arch")
+    inner = build(model_cfg, packed_shape(shape, 1, minibatch_std), num_classes)["D"]
+    return WrappedDiscriminator(inner, minibatch_std=True) if minibatch_std else inner
+
+
+def build_conditional(model_cfg, data_shape: tuple[int, ...], num_classes: int, d_mode: str,
+                      minibatch_std: bool = False) -> dict[str, nn.Module]:
+    """Conditional G and D (d_mode: projection | concat)."""
+    G = conditional_generator(model_cfg, data_shape, num_classes)
     if d_mode == "concat":
-        D = ConcatDiscriminator(arch_d((data_shape[0] + num_classes,) + tuple(data_shape[1:])), num_classes)
+        shape = (data_shape[0] + num_classes,) + tuple(data_shape[1:])
+        D = ConcatDiscriminator(plain_discriminator(model_cfg, shape, num_classes, minibatch_std), num_classes)
     else:
-        D = ProjectionDiscriminator(arch_d(tuple(data_shape)), tuple(data_shape), num_classes,
-                                    model_cfg.d.spectral_norm)
+        inner = plain_discriminator(model_cfg, tuple(data_shape), num_classes, minibatch_std)
+        D = ProjectionDiscriminator(inner, tuple(data_shape), num_classes, model_cfg.d.spectral_norm)
     return {"G": G, "D": D}

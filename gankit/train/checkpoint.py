@@ -117,7 +117,7 @@ def latest_step(directory: Path) -> int | None:
     """The step `latest.json` names; if it is missing or unreadable, the newest complete pair."""
     try:
         step = int(json.loads((directory / "latest.json").read_text())["step"])
-        if (directory / f"step_{step:06d}.safetensors").exists():
+        if step in list_steps(directory):  # both files of the pair must be there
             return step
     except (OSError, ValueError, KeyError, TypeError):
         pass

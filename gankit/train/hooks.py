@@ -23,6 +23,9 @@ class Hooks:
         from gankit.train.hooks_image import ImageHooks
         from gankit.train.hooks_vector import VectorHooks
 
+        from gankit.train.hooks_metrics import ImageMetricTracker
+
+        self.image_metrics = None if self.vector else ImageMetricTracker(self)  # before ImageHooks, which uses it
         self.kind_hooks = (VectorHooks if self.vector else ImageHooks)(self)
         self.frames: list[Path] = sorted((self.dir / "samples").glob("step_*.png"))
 
@@ -43,7 +46,7 @@ class Hooks:
             D.train(was)
 
     def checkpoint_extra(self) -> dict:
-        return {}
+        return self.image_metrics.checkpoint_extra() if self.image_metrics else {}  # protect_steps: the best
 
     def on_eval(self, step: int) -> None:
         algo, cfg = self.t.algo, self.t.cfg
@@ -52,10 +55,14 @@ class Hooks:
         row: dict = {"step": step, "kind": "eval"}
         row.update(self._d_accuracy(cfg.eval.n_accuracy))
         row.update(self.kind_hooks.on_eval(step, real_norm, fake_norm, row))
+        if cfg.eval.plots and hasattr(algo, "extra_figures"):  # per-class grids, InfoGAN traversals
+            algo.extra_figures(step, self.dir)
         with open(self.dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
 
     def on_end(self, step: int) -> None:
+        if self.image_metrics:  # the final evaluation's best checkpoint now exists: point best.json at it
+            self.image_metrics.on_end(step)
         if not self.t.cfg.eval.plots:
             return
         from gankit.viz.animation import make_gif

@@ -40,13 +40,14 @@ class ImageHooks:
     def on_eval(self, step: int, real_norm: torch.Tensor, fake_norm: torch.Tensor, acc: dict) -> dict:
         from gankit.viz.grid import save_image_grid
 
+        scores = self.h.image_metrics.on_eval(step)  # FID, KID, ... and the best checkpoint (hooks_metrics.py)
         if not self.t.cfg.eval.plots:
-            return {}
+            return scores
         n = min(len(fake_norm), self.t.cfg.eval.grid)
         images = to_display(self.info.denormalize(fake_norm[:n]))  # the same fixed noise every time
         save_image_grid(images, self.dir / "samples" / f"step_{step:06d}.png", nrow=grid_columns(n),
                         scale=self.scale)
-        return {}
+        return scores
 
     def on_end(self, step: int) -> None:
         if self.t.cfg.eval.predict > 0:

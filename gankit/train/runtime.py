@@ -38,6 +38,8 @@ def pick_device(spec: str) -> torch.device:
     try:
         device = torch.device(spec)
     except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
         raise GankitError(f"config key 'train.device': '{spec}' is not a device; expected auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise GankitError(f"config key 'train.device' asks for {spec} but no CUDA device is available")

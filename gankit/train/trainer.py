@@ -19,7 +19,7 @@ import torch
 import gankit.algorithms  # noqa: F401  (registers algorithms)
 import gankit.models  # noqa: F401  (registers architectures)
 from gankit.algorithms.base import Algorithm, unwrap
-from gankit.config import Config, save_config
+from gankit.config import Config, from_dict, save_config, to_dict, validate
 from gankit.data import build_data
 from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
@@ -39,7 +39,6 @@ class Trainer:
     def __init__(self, cfg: Config, resume: str | Path | None = None):
         self.cfg = cfg
         self.rt = setup_runtime(cfg.train.device)
-        self._threads_before = torch.get_num_threads()
         seed_everything(cfg.train.seed, self.rt.rank)
         self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
         # Epoch schedules (seed 003) become steps once the data size N is known: N // global batch.
@@ -49,12 +48,6 @@ class Trainer:
         if cfg.eval.every_epochs:
             cfg.eval.every = cfg.eval.every_epochs * steps_per_epoch
         self.first_eval = steps_per_epoch if cfg.eval.every_epochs else None  # an early look, as seed 003
-        if cfg.train.threads:
-            torch.set_num_threads(cfg.train.threads)
-        elif self.data.info.kind == "vector" and self.rt.device.type == "cpu":
-            # Toy MLPs do microsecond-sized matmuls: handing them to a second thread costs more than
-            # it saves (benchmarks/RESULTS.md), so vector data trains on one CPU thread by default.
-            torch.set_num_threads(1)
         self.algo: Algorithm = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, self.data.info)
         for name, net in self.algo.nets.items():
             self.algo.nets[name] = net.to(self.rt.device)
@@ -116,10 +109,17 @@ class Trainer:
         return batch
 
     def fit(self) -> Run:
+        threads_before = torch.get_num_threads()
+        if self.cfg.train.threads:
+            torch.set_num_threads(self.cfg.train.threads)
+        elif self.data.info.kind == "vector" and self.rt.device.type == "cpu":
+            # Toy MLPs do microsecond-sized matmuls: handing them to a second thread costs more than
+            # it saves (benchmarks/RESULTS.md), so vector data trains on one CPU thread by default.
+            torch.set_num_threads(1)
         try:
             return self._fit()
         finally:
-            torch.set_num_threads(self._threads_before)  # leave the caller's process as we found it
+            torch.set_num_threads(threads_before)  # leave the caller's process as we found it
 
     def _fit(self) -> Run:
         t, total = self.cfg.train, self.cfg.train.steps
@@ -214,9 +214,11 @@ def _truncate_metrics(path: Path, step: int) -> None:
 def train(cfg: Config, steps: int | None = None, resume: str | Path | None = None, **train_overrides) -> Run:
     """Train a GAN from a Config (Python API). `steps` and keyword overrides set `cfg.train` fields."""
     if steps is not None:
-        cfg.train.steps = steps
+        train_overrides["steps"] = steps
     for key, value in train_overrides.items():
         if not hasattr(cfg.train, key):
             raise GankitError(f"unknown train option '{key}'")
         setattr(cfg.train, key, value)
+    cfg = from_dict(Config, to_dict(cfg))  # type-check every field as a YAML config would be
+    validate(cfg)
     return Trainer(cfg, resume=resume).fit()

@@ -2,6 +2,7 @@
 common estimator checks): one step on vector data and on 1x28x28 images gives finite losses,
 changes both networks, round-trips through a checkpoint and samples the right shapes."""
 import copy
+import dataclasses
 
 import pytest
 import torch
@@ -15,9 +16,12 @@ from gankit.train import checkpoint as ckpt
 
 VECTOR = DataInfo(name="toy", kind="vector", shape=[2], shift=[0.0, 0.0], scale=[1.0, 1.0])
 IMAGE = DataInfo(name="img", kind="image", shape=[1, 28, 28], shift=[127.5], scale=[127.5], num_classes=10)
+CONDITIONAL = ("cgan", "acgan")
 
 
 def make(algorithm: str, info: DataInfo):
+    if algorithm in CONDITIONAL and not info.num_classes:  # class-conditional recipes need labelled data
+        info = dataclasses.replace(info, num_classes=3)
     cfg = apply_overrides(load_config("circle"), [
         f"train.algorithm={algorithm}", "train.batch_size=8", "train.fake_batch_size=8", "train.g_batch_size=8",
         "model.g.hidden=[16]", "model.d.hidden=[16]"])
@@ -39,7 +43,7 @@ def batch_for(info: DataInfo, n: int = 8):
 def test_one_step_changes_both_networks(name, info):
     algo = make(name, info)
     before = {k: copy.deepcopy(v.state_dict()) for k, v in algo.nets.items()}
-    stats = {**algo.d_step(batch_for(info)), **algo.g_step(batch_for(info))}
+    stats = {**algo.d_step(batch_for(algo.info)), **algo.g_step(batch_for(algo.info))}
     assert stats and all(torch.isfinite(v).all() for v in stats.values())
     assert all(not v.requires_grad for v in stats.values()), "stats must be detached"
     for net in ("G", "D"):
@@ -51,8 +55,8 @@ def test_one_step_changes_both_networks(name, info):
 @pytest.mark.parametrize("name", ALGORITHMS.names())
 def test_checkpoint_round_trip_and_sample_shapes(name, info, tmp_path):
     algo = make(name, info)
-    algo.d_step(batch_for(info))
-    algo.g_step(batch_for(info))
+    algo.d_step(batch_for(algo.info))
+    algo.g_step(batch_for(algo.info))
     ckpt.save_checkpoint(tmp_path, 1, algo.nets, algo.opt, {})
     other = make(name, info)
     tensors, plain = ckpt.read_checkpoint(tmp_path, 1)
