@@ -247,7 +247,7 @@ def features(args) -> None:
         command = (f"gankit features train --data {args.data} -o {args.output} --epochs {args.epochs} "
                    f"--batch-size {args.batch_size} --lr {args.lr} --seed {args.seed}")
         record = train_classifier(args.data, args.output, epochs=args.epochs, batch_size=args.batch_size,
-                                  lr=args.lr, seed=args.seed, command=command)
+                                  lr=args.lr, seed=args.seed, device=args.device, command=command)
         print(f"wrote {args.output} (test accuracy {record['test_accuracy']:.4f} on {record['n_test']} images, "
               f"sha256 {record['sha256']}) and {Path(args.output).with_suffix('.json')}")
     else:
@@ -285,6 +285,8 @@ def list_all(args) -> None:
     import gankit.models  # noqa: F401
     from gankit.data.build import IMAGE_NAMES
     from gankit.data.toy import SAMPLERS
+    from gankit.features import EXTRACTORS
+    from gankit.metrics.image import METRIC_HELP
     from gankit.losses import LOSSES
     from gankit.registry import ALGORITHMS, ARCHITECTURES
 
@@ -295,6 +297,8 @@ def list_all(args) -> None:
         "datasets": {**{n: "toy sampler" for n in sorted(SAMPLERS)}, **{n: "images" for n in IMAGE_NAMES},
                      "<path>": "CSV/NPY table, image folder, IDX directory, NPZ"},
         "presets": {name: "" for name in list_presets()},
+        "image metrics": METRIC_HELP,
+        "features": EXTRACTORS,
     }
     for title, items in sections.items():
         print(f"{title}:")

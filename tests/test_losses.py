@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from gankit.losses import LOSSES, bce_with_target, d_output_stats
+from gankit.losses import LOSSES, bce_with_target, class_cross_entropy, d_output_stats, gaussian_nll
 
 R = torch.tensor([0.0, 2.0])   # D's outputs on two real examples
 F = torch.tensor([-1.0, 1.0])  # and on two fake ones
@@ -62,3 +62,20 @@ def test_d_output_stats():
     s = d_output_stats(R, F, probabilistic=True)
     assert s["acc_real"].item() == 0.5 and s["acc_fake"].item() == 0.5
     assert s["d_real"].item() == pytest.approx(torch.sigmoid(R).mean().item())
+
+
+def test_class_cross_entropy_by_hand():
+    logits = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])
+    # softmax rows: (1/2, 1/2) and (3/4, 1/4); targets 1 and 0
+    want = mean([-math.log(0.5), -math.log(0.75)])
+    assert class_cross_entropy(logits, torch.tensor([1, 0])).item() == pytest.approx(want, rel=1e-6)
+    onehot = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    assert class_cross_entropy(logits, onehot).item() == pytest.approx(want, rel=1e-6)
+
+
+def test_gaussian_nll_by_hand():
+    mean_, log_var = torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, math.log(4.0)]])
+    target = torch.tensor([[1.0, 1.0]])
+    # dim 0: N(1; 0, 1) -> ½ log 2π + ½; dim 1: N(1; 1, 4) -> ½ log 2π + ½ log 4; summed over dims
+    want = math.log(2 * math.pi) + 0.5 + 0.5 * math.log(4.0)
+    assert gaussian_nll(mean_, log_var, target).item() == pytest.approx(want, rel=1e-6)

@@ -114,7 +114,8 @@ class InfoGAN(GAN):
                 raise GankitError(f"label {label}: infogan's first categorical code takes 0.."
                                   f"{self.categorical[0] - 1 if self.categorical else 'nothing (none configured)'}")
             start = self.cfg.model.latent_dim
-            z[:, start:start + self.categorical[0]] = F.one_hot(torch.full((n,), int(label)), self.categorical[0])
+            z[:, start:start + self.categorical[0]] = F.one_hot(
+                torch.full((n,), int(label), device=z.device), self.categorical[0]).to(z.dtype)
         return self.run_generator(z)
 
     def traversal_latents(self, continuous_index: int = 0, steps: int = 7, seed: int = 0) -> Tensor:

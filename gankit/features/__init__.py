@@ -21,7 +21,7 @@ from gankit.errors import GankitError
 from gankit.features.base import FeatureExtractor, Features
 
 EXTRACTORS = {
-    "classifier:<dataset|path>": "small CNN trained by gankit (fashion-mnist ships; 128-D features, softmax for IS)",
+    "classifier:NAME": "small CNN trained by gankit on dataset NAME (fashion-mnist ships) or a .safetensors path",
     "inception": "FID Inception-v3, 2048-D pool features (weights file needed: eval.inception_weights)",
     "pixels": "raw pixels / 255, flattened (C*H*W-D, no IS)",
 }

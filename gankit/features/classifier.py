@@ -7,8 +7,10 @@ Network (input: the training images' shape, pixels / 255 in [0, 1]):
     flatten, linear -> 128, ReLU                                         # (N, 128): the FEATURES
     dropout 0.3, linear -> K classes                                     # logits; softmax -> IS
 ~240k parameters (0.97 MB in float32) for 28x28 inputs. The features are the penultimate layer, as
-FID uses Inception's last pooling layer (Heusel et al. 2017). Trained with Adam (lr 1e-3, cosine
-decay to 0) and cross-entropy; on Fashion-MNIST 5 epochs reach ~0.92 test accuracy in a few CPU minutes.
+FID uses Inception's last pooling layer (Heusel et al. 2017). Trained with Adam (lr 2e-3, cosine
+decay to 0) and cross-entropy, 3 epochs: on Fashion-MNIST 0.919 test accuracy (two seeds, on a
+GPU), ~40 s an epoch on 2 idle CPU cores. Half the widths (16, 32, 64) reach 0.911-0.914; 5 epochs
+at lr 1e-3, 0.924: the recipe trades a point of accuracy for half the training time.
 
 A weights file is self-describing: safetensors holding the state dict, with the input shape,
 widths and class names in its metadata, so `classifier:<path>` loads any trained one. Beside it,
@@ -98,9 +100,10 @@ def shipped_weights(dataset: str) -> Path:
     """gankit/weights/<dataset>-classifier.safetensors, checked against the SHA-256 in its .json."""
     path = SHIPPED_DIR / f"{dataset}-classifier.safetensors"
     if not path.is_file():
-        shipped = sorted(p.name.removesuffix("-classifier.safetensors") for p in SHIPPED_DIR.glob("*-classifier.safetensors"))
+        suffix = "-classifier.safetensors"
+        shipped = sorted(p.name.removesuffix(suffix) for p in SHIPPED_DIR.glob(f"*{suffix}"))
         raise GankitError(f"no classifier for '{dataset}' ships with gankit (shipped: {', '.join(shipped) or 'none'}); "
-                          f"train one with `gankit features train --data {dataset} -o {dataset}-classifier.safetensors` "
+                          f"train one with `gankit features train --data {dataset} -o {dataset}{suffix}` "
                           f"and use --features classifier:{dataset}-classifier.safetensors")
     pinned = json.loads(path.with_suffix(".json").read_text())["sha256"]
     if file_sha256(path) != pinned:
@@ -131,13 +134,15 @@ class ClassifierFeatures(FeatureExtractor):
 def accuracy(model: ImageClassifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
     """Top-1 accuracy of `model` (eval mode) on uint8 images (N, C, H, W)."""
     model.eval()
-    hits = sum(int((model(images[i:i + batch_size].float() / 255).argmax(1) == labels[i:i + batch_size]).sum())
-               for i in range(0, len(images), batch_size))
+    device = next(model.parameters()).device
+    hits = sum(int((model(images[i:i + batch_size].to(device).float() / 255).argmax(1).cpu()
+                    == labels[i:i + batch_size]).sum()) for i in range(0, len(images), batch_size))
     return hits / len(images)
 
 
-def train_classifier(spec: str, out: str | Path, *, epochs: int = 5, batch_size: int = 128, lr: float = 1e-3,
-                     seed: int = 0, root: str | None = None, command: str = "", log=print) -> dict:
+def train_classifier(spec: str, out: str | Path, *, epochs: int = 3, batch_size: int = 128, lr: float = 2e-3,
+                     seed: int = 0, root: str | None = None, command: str = "", device: str = "cpu",
+                     widths: tuple[int, ...] = WIDTHS, log=print) -> dict:
     """Train on the train split of `spec`, measure test accuracy, write `out` and `out`.json; returns the record."""
     from gankit.features.splits import load_split
 
@@ -152,7 +157,7 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 5, batch_size:
     class_names = train.class_names or [str(k) for k in range(num_classes)]
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
-    model = ImageClassifier(input_shape, num_classes)
+    model = ImageClassifier(input_shape, num_classes, widths).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     per_epoch = math.ceil(len(train.images) / batch_size)
     total, step, started = epochs * per_epoch, 0, time.perf_counter()
@@ -161,7 +166,8 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 5, batch_size:
         for idx in torch.randperm(len(train.images), generator=order).split(batch_size):
             for group in opt.param_groups:  # cosine decay to 0 at the last step (Loshchilov & Hutter 2017)
                 group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / total))
-            loss = nn.functional.cross_entropy(model(train.images[idx].float() / 255), train.labels[idx])
+            x, y = train.images[idx].to(device).float() / 255, train.labels[idx].to(device)
+            loss = nn.functional.cross_entropy(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -169,11 +175,12 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 5, batch_size:
         log(f"epoch {epoch + 1}/{epochs}: last batch loss {loss.item():.4f}, "
             f"test accuracy {accuracy(model, test.images, test.labels):.4f}")
     test_accuracy = accuracy(model, test.images, test.labels)
-    save_classifier(model, out, input_shape, class_names, dataset=spec)
+    save_classifier(model.cpu(), out, input_shape, class_names, dataset=spec)
     record = {"sha256": file_sha256(out), "test_accuracy": round(test_accuracy, 6), "n_test": len(test.images),
               "n_train": len(train.images), "dataset": spec, "test_split": test.source, "epochs": epochs,
               "batch_size": batch_size, "lr": lr, "seed": seed, "input_shape": list(input_shape),
-              "feature_dim": FEATURE_DIM, "pixel_range": "[0, 1] (pixels / 255)", "command": command,
+              "widths": list(widths), "feature_dim": FEATURE_DIM, "pixel_range": "[0, 1] (pixels / 255)",
+              "device": str(device), "threads": torch.get_num_threads(), "command": command,
               "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "torch": torch.__version__,
               "train_seconds": round(time.perf_counter() - started, 1)}
     write_json(Path(out).with_suffix(".json"), record)

@@ -119,7 +119,8 @@ class BlockE(nn.Module):  # 8 x 8, expanded 3 x 3: Mixed_7b (avg pool), Mixed_7c
         self.pool = pool
         self.branch1x1 = ConvBN(cin, 320, 1)
         self.branch3x3_1 = ConvBN(cin, 384, 1)
-        self.branch3x3_2a, self.branch3x3_2b = ConvBN(384, 384, (1, 3), padding=(0, 1)), ConvBN(384, 384, (3, 1), padding=(1, 0))
+        self.branch3x3_2a = ConvBN(384, 384, (1, 3), padding=(0, 1))
+        self.branch3x3_2b = ConvBN(384, 384, (3, 1), padding=(1, 0))
         self.branch3x3dbl_1, self.branch3x3dbl_2 = ConvBN(cin, 448, 1), ConvBN(448, 384, 3, padding=1)
         self.branch3x3dbl_3a = ConvBN(384, 384, (1, 3), padding=(0, 1))
         self.branch3x3dbl_3b = ConvBN(384, 384, (3, 1), padding=(1, 0))
@@ -168,7 +169,8 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
             return load_file(str(path))
         return torch.load(path, map_location="cpu", weights_only=True)  # tensors only, never code
     except Exception as exc:
-        raise GankitError(f"cannot read Inception weights {path} ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise GankitError(f"cannot read Inception weights {path} ({type(exc).__name__}: {first_line})") from None
 
 
 class InceptionFeatures(FeatureExtractor):
@@ -191,7 +193,8 @@ class InceptionFeatures(FeatureExtractor):
         try:
             self.model.load_state_dict(state)
         except RuntimeError as exc:
-            raise GankitError(f"{path} is not the FID Inception-v3 state dict ({str(exc).strip().splitlines()[0]})") from None
+            first_line = str(exc).strip().splitlines()[0]
+            raise GankitError(f"{path} is not the FID Inception-v3 state dict ({first_line})") from None
         self.device = torch.device(device)
         self.model.eval().to(self.device)
         self.name, self.weights_sha256 = "inception", file_sha256(path)

@@ -22,7 +22,15 @@ from gankit.errors import GankitError
 from gankit.features import Features, default_extractor, get_extractor
 from gankit.metrics import density_coverage, fid, inception_score, kid, nearest_neighbours, precision_recall
 
-METRICS = ("fid", "kid", "pr", "dc", "is", "nn")
+METRIC_HELP = {  # `gankit list`
+    "fid": "Fréchet distance between Gaussian fits of real and generated features (lower is better)",
+    "kid": "kernel inception distance: unbiased polynomial-kernel MMD² (lower is better)",
+    "pr": "precision (fakes on the real manifold) and recall (reals on the fake manifold)",
+    "dc": "density and coverage: k-NN ball counts, robust to outliers",
+    "is": "inception score of the generated images from the extractor's softmax (higher is better)",
+    "nn": "memorisation: distance of each fake to its nearest training image, plots/nearest_neighbours.png",
+}
+METRICS = tuple(METRIC_HELP)
 DEFAULT_METRICS = ("fid", "kid", "pr", "dc", "is")
 ALIASES = {"precision-recall": ("pr",), "density-coverage": ("dc",), "prdc": ("pr", "dc"),
            "inception-score": ("is",), "memorisation": ("nn",)}
@@ -95,9 +103,11 @@ def score_features(real: Features, fake: Features, names: list[str], seed: int =
     scores: dict[str, float] = {}
     if "fid" in names:
         scores["fid"] = fid(real.features, fake.features)
-    if "kid" in names:
-        scores["kid"], scores["kid_std"] = kid(real.features, fake.features, n_subsets=PARAMS["kid_subsets"],
-                                               subset_size=PARAMS["kid_subset_size"], seed=seed)
+    if "kid" in names:  # with n <= subset size every "subset" is the whole set: one estimate, std 0
+        whole = min(len(real.features), len(fake.features)) <= PARAMS["kid_subset_size"]
+        scores["kid"], scores["kid_std"] = kid(real.features, fake.features, seed=seed,
+                                               n_subsets=1 if whole else PARAMS["kid_subsets"],
+                                               subset_size=PARAMS["kid_subset_size"])
     if "pr" in names:
         scores.update(precision_recall(real.features, fake.features, k=PARAMS["pr_k"]))
     if "dc" in names:
@@ -163,7 +173,7 @@ def evaluate_run(run, metrics=None, n: int = 10_000, features: str | None = None
     setup = setup_record(extractor, data=run.info.name, reference=reference, source=source, n_real=len(real),
                          n_fake=len(fake), image_shape=run.info.shape, seed=seed)
     return {"run": str(run.dir), "step": run.step, "setup": setup, "scores": scores,
-            "seconds": {"features": round(extracted - started, 2), "scores": round(time.perf_counter() - extracted, 2)}}
+            "seconds": _seconds(started, extracted)}
 
 
 def evaluate_reference(data_cfg, metrics=None, n: int = 10_000, features: str | None = None, seed: int = 0,
@@ -188,7 +198,11 @@ def evaluate_reference(data_cfg, metrics=None, n: int = 10_000, features: str | 
                          n_fake=len(fake), image_shape=real.shape[1:], seed=seed)
     setup["fake_source"] = test.source  # the "generated" side is the test split
     return {"run": None, "step": None, "setup": setup, "scores": scores,
-            "seconds": {"features": round(extracted - started, 2), "scores": round(time.perf_counter() - extracted, 2)}}
+            "seconds": _seconds(started, extracted)}
+
+
+def _seconds(started: float, extracted: float) -> dict:
+    return {"images_and_features": round(extracted - started, 2), "scores": round(time.perf_counter() - extracted, 2)}
 
 
 def format_result(result: dict) -> str:

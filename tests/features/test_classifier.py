@@ -1,0 +1,96 @@
+"""The classifier behind `classifier:<...>`: the shipped Fashion-MNIST weights (pinned hash, measured
+accuracy) and the train -> save -> load round trip on a small labelled set."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from gankit.data.idx import SYSTEM_DATASETS_DIR
+from gankit.errors import GankitError
+from gankit.features import get_extractor
+from gankit.features.base import file_sha256
+from gankit.features.classifier import SHIPPED_DIR, accuracy, load_classifier, train_classifier
+
+SHIPPED = SHIPPED_DIR / "fashion-mnist-classifier.safetensors"
+# Pinned when the file was made (`gankit features train --data fashion-mnist -o <SHIPPED>`); a new
+# training run changes every score measured with it, so this literal must change with the file.
+PINNED_SHA256 = "PINNED"
+HAS_FASHION = (SYSTEM_DATASETS_DIR / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").is_file()
+
+
+def test_shipped_weights_match_the_pinned_hash_and_are_small():
+    record = json.loads(SHIPPED.with_suffix(".json").read_text())
+    assert file_sha256(SHIPPED) == record["sha256"] == PINNED_SHA256
+    assert SHIPPED.stat().st_size < 2 * 1024 * 1024
+    assert record["test_accuracy"] >= 0.90 and record["n_test"] == 10_000
+    assert record["command"].startswith("gankit features train --data fashion-mnist")
+
+
+@pytest.mark.skipif(not HAS_FASHION, reason="Fashion-MNIST (Debian dataset-fashion-mnist) is not installed")
+def test_shipped_weights_reach_90_percent_on_the_fashion_mnist_test_split():
+    from gankit.data.images import load_images
+
+    test = load_images("fashion-mnist", split="test")
+    model, meta = load_classifier(SHIPPED)
+    assert meta["input_shape"] == (1, 28, 28) and meta["feature_dim"] == 128 and len(meta["class_names"]) == 10
+    measured = accuracy(model, test.images, test.labels)
+    assert len(test.images) == 10_000
+    assert measured >= 0.90
+    assert measured == pytest.approx(json.loads(SHIPPED.with_suffix(".json").read_text())["test_accuracy"], abs=1e-6)
+
+
+def _labelled_npz(path: Path, n: int = 160) -> Path:
+    """Two classes a CNN separates at once: a bright top half (0) or a bright bottom half (1), plus noise."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, n)
+    images = rng.integers(0, 60, (n, 12, 12)).astype(np.uint8)
+    for i, label in enumerate(labels):
+        images[i, 6 * label:6 * label + 6] += 180
+    np.savez(path, images=images, labels=labels)
+    return path
+
+
+def test_train_writes_a_self_describing_file_that_loads_as_an_extractor(tmp_path):
+    data = _labelled_npz(tmp_path / "halves.npz")
+    out = tmp_path / "halves-classifier.safetensors"
+    record = train_classifier(str(data), out, epochs=3, batch_size=32, lr=3e-3, command="test", log=lambda _: None)
+    assert record["sha256"] == file_sha256(out) == json.loads(out.with_suffix(".json").read_text())["sha256"]
+    assert record["n_train"] == 128 and record["n_test"] == 32  # the last 20% held out
+    assert record["test_accuracy"] >= 0.9
+    extractor = get_extractor(f"classifier:{out}")
+    assert extractor.input_shape == (1, 12, 12) and extractor.num_classes == 2
+    assert extractor.weights_sha256 == record["sha256"]
+    images = torch.from_numpy(np.load(data)["images"][:5, None])
+    out_feats = extractor.extract(images)
+    assert out_feats.features.shape == (5, 128) and out_feats.features.dtype == np.float32
+    np.testing.assert_allclose(out_feats.probs.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_a_safetensors_file_that_is_not_a_classifier_is_refused(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(GankitError, match="not a gankit classifier"):
+        load_classifier(path)
+    with pytest.raises(GankitError, match="not found"):
+        get_extractor(f"classifier:{tmp_path / 'missing.safetensors'}")
+
+
+def test_a_dataset_without_shipped_weights_says_how_to_train_them():
+    with pytest.raises(GankitError, match="gankit features train --data mnist"):
+        get_extractor("classifier:mnist")
+
+
+def test_damaged_shipped_weights_are_detected(tmp_path, monkeypatch):
+    import gankit.features.classifier as classifier
+
+    copy = tmp_path / "fashion-mnist-classifier.safetensors"
+    copy.write_bytes(SHIPPED.read_bytes()[:-1] + b"\0")
+    copy.with_suffix(".json").write_text(SHIPPED.with_suffix(".json").read_text())
+    monkeypatch.setattr(classifier, "SHIPPED_DIR", tmp_path)
+    with pytest.raises(GankitError, match="pinned SHA-256"):
+        get_extractor("classifier:fashion-mnist")

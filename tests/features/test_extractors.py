@@ -1,0 +1,73 @@
+"""What every extractor promises: uint8 in, deterministic (N, D) features out, the same preprocessing
+for any batch split, and clear errors for anything else."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.errors import GankitError
+from gankit.features import default_extractor, get_extractor
+from gankit.features.base import check_pixels
+
+
+def _images(n: int, channels: int = 1, size: int = 28, seed: int = 0) -> torch.Tensor:
+    return torch.randint(0, 256, (n, channels, size, size), generator=torch.Generator().manual_seed(seed),
+                         dtype=torch.uint8)
+
+
+def test_pixels_are_the_flattened_image_over_255():
+    images = _images(4, channels=3, size=5)
+    out = get_extractor("pixels").extract(images)
+    assert out.features.shape == (4, 75) and out.probs is None
+    np.testing.assert_allclose(out.features, images.flatten(1).numpy() / 255.0, rtol=1e-6)
+
+
+def test_classifier_features_are_deterministic_and_independent_of_the_batch_split():
+    extractor = get_extractor("classifier:fashion-mnist")
+    images = _images(23)
+    first, again = extractor.extract(images), extractor.extract(images)
+    np.testing.assert_array_equal(first.features, again.features)
+    np.testing.assert_array_equal(first.probs, again.probs)
+    split = extractor.extract(images, batch_size=5)  # eval mode: no example depends on its batch-mates
+    np.testing.assert_allclose(split.features, first.features, rtol=1e-5, atol=1e-5)
+    assert first.features.shape == (23, 128) and first.probs.shape == (23, 10)
+    np.testing.assert_allclose(first.probs.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_classifier_converts_other_sizes_and_channels_to_its_input():
+    extractor = get_extractor("classifier:fashion-mnist")
+    rgb = _images(3, channels=3, size=32)
+    grey = (rgb.float() * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    out_rgb = extractor.extract(rgb).features
+    out_grey = extractor.extract(grey.round().to(torch.uint8)).features
+    assert out_rgb.shape == (3, 128)
+    np.testing.assert_allclose(out_rgb, out_grey, rtol=1e-5, atol=1e-5)  # RGB -> luma first, then resize
+
+
+@pytest.mark.parametrize("bad", [torch.rand(2, 1, 28, 28), torch.zeros(2, 28, 28, dtype=torch.uint8),
+                                 torch.zeros(0, 1, 28, 28, dtype=torch.uint8),
+                                 torch.zeros(2, 2, 28, 28, dtype=torch.uint8), [1, 2, 3]])
+def test_anything_but_uint8_nchw_images_is_refused(bad):
+    with pytest.raises(GankitError, match="feature extraction"):
+        check_pixels(bad)
+
+
+def test_unknown_names_list_what_exists():
+    with pytest.raises(GankitError, match="classifier:<dataset"):
+        get_extractor("vgg16")
+    with pytest.raises(GankitError, match="unknown feature extractor"):
+        get_extractor("classifier:")
+
+
+def test_describe_names_the_weights_by_hash():
+    described = get_extractor("classifier:fashion-mnist").describe()
+    assert described["features"] == "classifier:fashion-mnist"
+    assert len(described["weights_sha256"]) == 64 and described["feature_dim"] == 128
+    assert described["input_shape"] == [1, 28, 28]
+    assert get_extractor("pixels").describe()["weights_sha256"] is None
+
+
+def test_default_extractor_is_the_shipped_classifier_only():
+    assert default_extractor("fashion-mnist") == "classifier:fashion-mnist"
+    assert default_extractor("celeba") is None
