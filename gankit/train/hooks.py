@@ -26,12 +26,30 @@ class Hooks:
         from gankit.train.hooks_metrics import ImageMetricTracker
 
         self.image_metrics = None if self.vector else ImageMetricTracker(self)  # before ImageHooks, which uses it
+        if trainer.cfg.train.tensorboard:
+            self._tensorboard({"step": trainer.step})  # fail at the start, not at the first log step
         self.kind_hooks = (VectorHooks if self.vector else ImageHooks)(self)
         self.frames: list[Path] = sorted((self.dir / "samples").glob("step_*.png"))
 
     # ------------------------------------------------------------------ events
     def on_log(self, row: dict) -> None:
-        pass
+        if self.t.cfg.train.tensorboard:
+            self._tensorboard(row)
+
+    def _tensorboard(self, row: dict) -> None:
+        """Mirror metrics.jsonl into TensorBoard events under tb/ (optional dependency)."""
+        if getattr(self, "_tb", None) is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:
+                from gankit.errors import GankitError
+
+                raise GankitError("train.tensorboard=true needs the tensorboard package: "
+                                  "pip install tensorboard (or set train.tensorboard=false)") from None
+            self._tb = SummaryWriter(str(self.dir / "tb"))
+        for key, value in row.items():
+            if key not in ("step", "kind") and isinstance(value, (int, float)):
+                self._tb.add_scalar(key, value, row["step"])
 
     @torch.no_grad()
     def d_prob(self, points) -> "np.ndarray":
@@ -59,6 +77,8 @@ class Hooks:
             algo.extra_figures(step, self.dir)
         with open(self.dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
+        if cfg.train.tensorboard:
+            self._tensorboard(row)
 
     def on_end(self, step: int) -> None:
         if self.image_metrics:  # the final evaluation's best checkpoint now exists: point best.json at it

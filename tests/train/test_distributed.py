@@ -26,3 +26,4 @@ def test_torchrun_two_processes(tmp_path):
     # the epoch counts examples seen by both processes: 20 steps x 128 x 2 ranks / 10,000
     assert rows[-2]["epoch"] == pytest.approx(20 * 128 * 2 / 10_000)
     assert (runs[0] / "checkpoints" / "step_000020.safetensors").exists()
+
