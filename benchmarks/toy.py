@@ -11,8 +11,10 @@ Published anchors (PacGAN Table 1, 2D-grid, ~400k steps): GAN 17.3/25 modes, 94.
 24.8/25, 93.6 %; VEEGAN 24.6/25, 40 %.
 
 "train s" is the wall-clock time of `Trainer.fit()`: every step plus the preset's own evaluations
-and checkpoints, as a user running `gankit train PRESET` waits for it. The header records the CPU,
-the core count and the load average, because the same run is slower on a loaded machine.
+and checkpoints, as a user running `gankit train PRESET` waits for it. "CPU s" is the CPU time the
+process used meanwhile (toy runs use one thread): close to what the run takes on an idle machine,
+whereas wall time grows with whatever else runs. The header records the CPU, the core count and
+the load average for that reason.
 """
 from __future__ import annotations
 
@@ -48,9 +50,9 @@ def train_and_score(preset: str, seed: int, overrides: list[str], runs_dir: Path
     cfg = load_config(preset)
     cfg = apply_overrides(cfg, [*overrides, f"train.seed={seed}", f"train.name={name}",
                                 f"train.out_dir={runs_dir}", "train.progress=false"])
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = Trainer(cfg).fit()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     scores_path = run.dir / "evaluate.json"
     # The CLI's own parser fills every option `gankit evaluate` has, so the scoring cannot drift from it.
     args = build_parser().parse_args(["evaluate", str(run.dir), "--n", str(N_EVAL), "--seed", "0",
@@ -60,7 +62,7 @@ def train_and_score(preset: str, seed: int, overrides: list[str], runs_dir: Path
     metrics = json.loads(scores_path.read_text())["metrics"]
     return {"preset": Path(preset).stem, "seed": seed, "modes": metrics["modes"], "n_modes": metrics["n_modes"],
             "hq": metrics["hq"], "reverse_kl": metrics["reverse_kl"], "mmd": metrics["mmd"],
-            "train_s": seconds, "steps": cfg.train.steps, "run": str(run.dir)}
+            "train_s": seconds, "cpu_s": cpu_seconds, "steps": cfg.train.steps, "run": str(run.dir)}
 
 
 def mean_row(rows: list[dict]) -> dict:
@@ -70,7 +72,7 @@ def mean_row(rows: list[dict]) -> dict:
     mean = lambda key: sum(r[key] for r in rows) / len(rows)  # noqa: E731
     return {"preset": first["preset"], "seed": "mean", "modes": mean("modes"), "n_modes": first["n_modes"],
             "hq": mean("hq"), "min_hq": min(r["hq"] for r in rows), "reverse_kl": mean("reverse_kl"),
-            "train_s": mean("train_s"), "steps": first["steps"], "target_met": f"{hits}/{len(rows)}"}
+            "train_s": mean("train_s"), "cpu_s": mean("cpu_s"), "steps": first["steps"], "target_met": f"{hits}/{len(rows)}"}
 
 
 def _fmt_modes(row: dict) -> str:
@@ -84,14 +86,15 @@ def _fmt(value: float, digits: int) -> str:
 
 
 def markdown_table(rows: list[dict], means: list[dict]) -> str:
-    lines = ["| preset | seed | modes | HQ % | reverse KL | train s | steps |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| preset | seed | modes | HQ % | reverse KL | train s | CPU s | steps |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['preset']} | {row['seed']} | {_fmt_modes(row)} | {100 * row['hq']:.1f} | "
-                     f"{_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | {row['steps']} |")
+                     f"{_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | {row['cpu_s']:.1f} | {row['steps']} |")
     for row in means:
         lines.append(f"| **{row['preset']}** | **mean** | **{_fmt_modes(row)}** | **{100 * row['hq']:.1f}** "
                      f"(min {100 * row['min_hq']:.1f}) | {_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | "
+                     f"{row['cpu_s']:.1f} | "
                      f"{row['steps']} |")
     lines.append("")
     lines.append("Seeds with every mode captured and HQ >= 90 %: " +

@@ -90,7 +90,8 @@ class GAN(Algorithm):
     def real_context(self, batch: Batch) -> Context:
         return None
 
-    def discriminate(self, D: nn.Module, x: Tensor, ctx: Context, with_aux: bool = True) -> tuple[Tensor, Tensor | None]:
+    def discriminate(self, D: nn.Module, x: Tensor, ctx: Context,
+                     with_aux: bool = True) -> tuple[Tensor, Tensor | None]:
         """D's logits (N,) and the auxiliary loss on these examples (None: no such loss)."""
         return D(x), None
 
