@@ -17,7 +17,7 @@ from gankit.train.trainer import Trainer
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 SHRINK = ["train.steps=2", "train.epochs=null", "train.batch_size=4", "train.fake_batch_size=4",
           "train.g_batch_size=4", "eval.every=1", "eval.every_epochs=null", "eval.n_samples=4", "eval.grid=4",
-          "eval.n_accuracy=4", "train.progress=false"]
+          "eval.n_accuracy=4", "train.progress=false", "train.threads=1"]
 
 
 @pytest.fixture(scope="module")

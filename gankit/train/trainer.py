@@ -64,6 +64,10 @@ class Trainer:
             self._resume()
         if self.rt.distributed:
             self._wrap_ddp()
+        self.channels_last = cfg.train.channels_last and len(self.data.info.shape) == 3
+        if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
+            for net in self.algo.nets.values():
+                net.to(memory_format=torch.channels_last)
         if cfg.train.compile:
             for name, net in self.algo.nets.items():
                 self.algo.nets[name] = torch.compile(net)
@@ -103,6 +107,8 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def _batch(self, n: int) -> dict[str, torch.Tensor]:
         real, label = self.data.batch(n)
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
         batch = {"real": real}
         if label is not None:
             batch["label"] = label

@@ -28,7 +28,7 @@ def config(out: Path, data: Path, steps: int, *overrides: str):
     return apply_overrides(load_config("circle"), [
         f"train.out_dir={out}", "train.name=run", f"train.steps={steps}", f"data.path={data}",
         "model.latent_dim=4", "model.g.hidden=[16]", "model.d.hidden=[16]", "model.g.out_activation=tanh",
-        "train.batch_size=16", "eval.every=10", "train.keep_last=0", "eval.plots=false", "train.progress=false",
+        "train.batch_size=16", "eval.every=2", "train.keep_last=0", "eval.plots=false", "train.progress=false",
         "eval.n_samples=16", "eval.n_accuracy=16", "eval.image_metrics=[fid]", "eval.features=pixels",
         "eval.n_image_metric=20", "eval.best_metric=fid", *overrides])
 
@@ -45,15 +45,15 @@ def best(run_dir: Path) -> dict:
     return json.loads((run_dir / "checkpoints" / "best.json").read_text())
 
 
-# keep_last=0 prunes all but the latest checkpoint, except the best one. A best found at the last
-# step is written after its checkpoint, so the previous best (20) is still protected at that save.
-@pytest.mark.parametrize("fids, best_step, kept", [([5.0, 3.0, 4.0, 6.0], 20, [20, 40]),
-                                                   ([5.0, 3.0, 4.0, 1.0], 40, [20, 40]),
-                                                   ([5.0, 6.0, 4.0, 7.0], 30, [30, 40])])
+# Evaluations and checkpoints every 2 steps. keep_last=0 prunes all but the latest checkpoint, except
+# the best one. A best found at the last step is written after its checkpoint, so the previous best
+# (step 4) is still protected at that save.
+@pytest.mark.parametrize("fids, best_step, kept", [([5.0, 3.0, 4.0, 6.0], 4, [4, 8]),
+                                                   ([5.0, 3.0, 4.0, 1.0], 8, [4, 8])])
 def test_best_json_names_the_lowest_fid_and_its_checkpoint_survives_pruning(tmp_path, npz, scripted, fids,
                                                                             best_step, kept):
     scripted.extend(fids)
-    run = Trainer(config(tmp_path, npz, 40)).fit().dir
+    run = Trainer(config(tmp_path, npz, 8)).fit().dir
     record = best(run)
     assert (record["step"], record["metric"], record["value"]) == (best_step, "fid", min(fids))
     assert record["setup"]["features"] == "pixels" and record["setup"]["n_fake"] == 20
@@ -65,28 +65,28 @@ def test_best_json_names_the_lowest_fid_and_its_checkpoint_survives_pruning(tmp_
 
 
 def test_an_evaluation_without_its_own_checkpoint_cannot_become_best(tmp_path, npz, scripted):
-    scripted.extend([1.0, 3.0, 0.5, 6.0])  # the two lowest fall on steps 10 and 30: no checkpoint there
-    run = Trainer(config(tmp_path, npz, 40, "train.checkpoint_every=20")).fit().dir
-    assert (best(run)["step"], best(run)["value"]) == (20, 3.0)
-    assert list_steps(run / "checkpoints") == [20, 40]
+    scripted.extend([1.0, 3.0, 0.5, 6.0])  # the two lowest fall on steps 2 and 6: no checkpoint there
+    run = Trainer(config(tmp_path, npz, 8, "train.checkpoint_every=4")).fit().dir
+    assert (best(run)["step"], best(run)["value"]) == (4, 3.0)
+    assert list_steps(run / "checkpoints") == [4, 8]
 
 
 def test_resuming_keeps_the_best_and_continues_the_search(tmp_path, npz, scripted):
     scripted.extend([5.0, 3.0, 4.0, 6.0])
-    run = Trainer(config(tmp_path, npz, 40)).fit().dir
+    run = Trainer(config(tmp_path, npz, 8)).fit().dir
     scripted.extend([2.0, 7.0])
-    Trainer(config(tmp_path, npz, 60), resume=run).fit()
-    assert (best(run)["step"], best(run)["value"]) == (50, 2.0)
-    assert list_steps(run / "checkpoints") == [50, 60]
+    Trainer(config(tmp_path, npz, 12), resume=run).fit()
+    assert (best(run)["step"], best(run)["value"]) == (10, 2.0)
+    assert list_steps(run / "checkpoints") == [10, 12]
 
 
 def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz, scripted):
     scripted.extend([1.0, 3.0])
-    run = Trainer(config(tmp_path, npz, 20)).fit().dir
-    assert best(run)["step"] == 10
+    run = Trainer(config(tmp_path, npz, 4)).fit().dir
+    assert best(run)["step"] == 2
     scripted.extend([8.0, 9.0])  # worse than 1.0, but measured on 30 images instead of 20
-    Trainer(config(tmp_path, npz, 40, "eval.n_image_metric=30"), resume=run).fit()
-    assert (best(run)["step"], best(run)["value"], best(run)["setup"]["n_fake"]) == (30, 8.0, 30)
+    Trainer(config(tmp_path, npz, 8, "eval.n_image_metric=30"), resume=run).fit()
+    assert (best(run)["step"], best(run)["value"], best(run)["setup"]["n_fake"]) == (6, 8.0, 30)
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -98,11 +98,11 @@ def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz,
 ])
 def test_settings_that_cannot_work_fail_before_training(tmp_path, npz, overrides, message):
     with pytest.raises(GankitError, match=message):
-        Trainer(config(tmp_path, npz, 10, *overrides))
+        Trainer(config(tmp_path, npz, 2, *overrides))
 
 
 def test_without_best_metric_there_is_no_best_json_but_scores_are_logged(tmp_path, npz):
-    run = Trainer(config(tmp_path, npz, 10, "eval.best_metric=null", "eval.image_metrics=[fid, pr, dc]")).fit().dir
+    run = Trainer(config(tmp_path, npz, 2, "eval.best_metric=null", "eval.image_metrics=[fid, pr, dc]")).fit().dir
     row = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()][-1]
     assert {"fid", "precision", "recall", "density", "coverage"} <= set(row) and row["fid"] > 0
     assert not (run / "checkpoints" / "best.json").exists()
