@@ -33,8 +33,8 @@ QUIET = ["eval.every=100000000", "eval.plots=false", "eval.metrics=false", "trai
 
 def workload_config(name: str, extra: list[str], device: str, out: str):
     preset, overrides, steps = WORKLOADS[name]
-    cfg = apply_overrides(load_config(preset), overrides + QUIET + extra +
-                          [f"train.device={device}", f"train.out_dir={out}", f"train.steps={steps}"])
+    cfg = apply_overrides(load_config(preset), overrides + QUIET + [f"train.steps={steps}"] + extra +
+                          [f"train.device={device}", f"train.out_dir={out}"])
     return cfg, steps
 
 
@@ -79,6 +79,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--set", dest="extra", action="append", default=[], help="extra override for gankit's side")
     parser.add_argument("--out", default="/tmp/gankit-speed")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply each workload's steps (GPUs: 10)")
     args = parser.parse_args(argv)
     peak = matmul_peak_gflops(args.device)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -87,8 +88,9 @@ def main(argv=None) -> None:
     print("| workload | plain it/s | gankit it/s | gankit/plain (median) | real img/s (gankit) | GFLOP/s plain | of peak |")
     print("|---|---|---|---|---|---|---|")
     for name in args.workloads.split(","):
-        cfg, steps = workload_config(name, [], args.device, args.out)
-        gcfg, _ = workload_config(name, args.extra, args.device, args.out)
+        steps = int(WORKLOADS[name][2] * args.scale)
+        cfg, _ = workload_config(name, [f"train.steps={steps}"], args.device, args.out)
+        gcfg, _ = workload_config(name, args.extra + [f"train.steps={steps}"], args.device, args.out)
         plain, ours = [], []
         for _ in range(args.rounds):
             threads = torch.get_num_threads()

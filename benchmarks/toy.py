@@ -72,7 +72,8 @@ def mean_row(rows: list[dict]) -> dict:
     mean = lambda key: sum(r[key] for r in rows) / len(rows)  # noqa: E731
     return {"preset": first["preset"], "seed": "mean", "modes": mean("modes"), "n_modes": first["n_modes"],
             "hq": mean("hq"), "min_hq": min(r["hq"] for r in rows), "reverse_kl": mean("reverse_kl"),
-            "train_s": mean("train_s"), "cpu_s": mean("cpu_s"), "steps": first["steps"], "target_met": f"{hits}/{len(rows)}"}
+            "train_s": mean("train_s"), "cpu_s": mean("cpu_s"), "steps": first["steps"],
+            "target_met": f"{hits}/{len(rows)}"}
 
 
 def _fmt_modes(row: dict) -> str:
@@ -90,19 +91,24 @@ def markdown_table(rows: list[dict], means: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['preset']} | {row['seed']} | {_fmt_modes(row)} | {100 * row['hq']:.1f} | "
-                     f"{_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | {row['cpu_s']:.1f} | {row['steps']} |")
+                     f"{_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | {row['cpu_s']:.1f} | "
+                     f"{row['steps']} |")
     for row in means:
         lines.append(f"| **{row['preset']}** | **mean** | **{_fmt_modes(row)}** | **{100 * row['hq']:.1f}** "
                      f"(min {100 * row['min_hq']:.1f}) | {_fmt(row['reverse_kl'], 4)} | {row['train_s']:.1f} | "
-                     f"{row['cpu_s']:.1f} | "
-                     f"{row['steps']} |")
+                     f"{row['cpu_s']:.1f} | {row['steps']} |")
     lines.append("")
     lines.append("Seeds with every mode captured and HQ >= 90 %: " +
                  ", ".join(f"{m['preset']} {m['target_met']}" for m in means) + ".")
     return "\n".join(lines)
 
 
-def machine_header(argv: list[str]) -> str:
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages: how many runnable processes shared the cores."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def machine_header(argv: list[str], load_at_start: str) -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -111,19 +117,19 @@ def machine_header(argv: list[str]) -> str:
                 break
     except OSError:
         pass
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return "\n".join([
         f"- command: `python -m benchmarks.toy {shlex.join(argv)}`",
         f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- CPU: {cpu}, {os.cpu_count()} cores; torch {torch.__version__}; python {platform.python_version()}",
-        f"- load average (1 / 5 / 15 min) when the table was written: {load}",
+        f"- load average (1 / 5 / 15 min): {load_at_start} at the start, {load_average()} at the end",
     ])
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.toy", description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per preset (default 5)")
-    p.add_argument("--presets", default=DEFAULT_PRESETS, help=f"comma-separated names or YAML paths ({DEFAULT_PRESETS})")
+    p.add_argument("--presets", default=DEFAULT_PRESETS,
+                   help=f"comma-separated preset names or YAML paths (default {DEFAULT_PRESETS})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="config override applied to every run (for sweeps; the table then is not the preset's)")
     p.add_argument("--out", default="benchmarks/toy_results.md", help="markdown table written here")
@@ -135,6 +141,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    load_at_start = load_average()
     presets = [p.strip() for p in args.presets.split(",") if p.strip()]
     with contextlib.ExitStack() as stack:
         runs_dir = Path(args.runs_dir) if args.runs_dir else Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -143,12 +150,13 @@ def main(argv: list[str] | None = None) -> None:
             preset_rows = []
             for seed in range(args.seeds):
                 row = train_and_score(preset, seed, args.overrides, runs_dir)
-                print(f"{row['preset']} seed {seed}: {row['modes']}/{row['n_modes']} modes, HQ {100 * row['hq']:.1f} %, "
-                      f"reverse KL {_fmt(row['reverse_kl'], 4)}, {row['train_s']:.1f} s", flush=True)
+                print(f"{row['preset']} seed {seed}: {row['modes']}/{row['n_modes']} modes, "
+                      f"HQ {100 * row['hq']:.1f} %, reverse KL {_fmt(row['reverse_kl'], 4)}, "
+                      f"{row['train_s']:.1f} s", flush=True)
                 preset_rows.append(row)
             rows += preset_rows
             means.append(mean_row(preset_rows))
-    text = f"{machine_header(argv)}\n\n{markdown_table(rows, means)}\n"
+    text = f"{machine_header(argv, load_at_start)}\n\n{markdown_table(rows, means)}\n"
     print("\n" + text)
     with atomic_open(args.out) as f:
         f.write(text)

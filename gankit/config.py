@@ -132,6 +132,7 @@ class TrainConfig:
     precision: str = "fp32"         # fp32 | bf16 (autocast; fp32 master weights)
     compile: bool = False           # torch.compile the networks
     channels_last: bool = False     # images: NHWC memory layout for convolutions
+    deterministic: bool = False     # CUDA: deterministic cuDNN kernels (exact resume on GPU; CPU always is)
     threads: int | None = None      # CPU threads for torch (default: 1 for vector data, else torch's choice)
     lr_decay: str = "none"          # none | linear | cosine: learning rates decay to 0 by the last step
     lr_decay_start: float = 0.0     # fraction of training after which the decay begins

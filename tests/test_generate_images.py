@@ -14,7 +14,7 @@ from gankit.train.trainer import Trainer
 
 TINY = ["model.latent_dim=8", "model.g.options={width: 4}", "model.d.options={width: 4}", "train.steps=2",
         "train.batch_size=8", "eval.every=1", "eval.n_samples=4", "eval.grid=4", "eval.n_accuracy=4",
-        "train.progress=false"]
+        "train.progress=false", "train.threads=1"]
 
 
 def train_tiny(out, data_overrides):

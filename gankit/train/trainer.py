@@ -68,7 +68,15 @@ class Trainer:
         if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
             for net in self.algo.nets.values():
                 net.to(memory_format=torch.channels_last)
+        if cfg.train.deterministic:
+            torch.backends.cudnn.benchmark = False
+            torch.backends.cudnn.deterministic = True
         if cfg.train.compile:
+            # Gradient penalties differentiate through D twice (create_graph=True), which compiled
+            # backward graphs refuse when they donate their buffers; keep the buffers.
+            import torch._functorch.config as functorch_config
+
+            functorch_config.donated_buffer = False
             for name, net in self.algo.nets.items():
                 self.algo.nets[name] = torch.compile(net)
         # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.

@@ -38,7 +38,8 @@ def tiny_run(tmp_path_factory):
     cfg = apply_overrides(load_config("fashion-dcgan"), [
         "data.name=digits", "model.latent_dim=8", "model.g.options={width: 4}", "model.d.options={width: 4}",
         "train.steps=3", "train.batch_size=8", "eval.every=2", "eval.n_samples=6", "eval.grid=6",
-        "eval.n_accuracy=4", "eval.predict=12", f"train.out_dir={out}", "train.progress=false"])
+        "eval.n_accuracy=4", "eval.predict=12", f"train.out_dir={out}", "train.progress=false",
+        "train.threads=1"])
     return Trainer(cfg).fit()
 
 
