@@ -140,8 +140,9 @@ def comparable(a: dict, b: dict) -> list[str]:
 def _extractor(spec: str | None, dataset: str, device, inception_weights):
     spec = spec or default_extractor(dataset)
     if spec is None:
-        raise GankitError(f"no feature extractor for data '{dataset}' ships with gankit; pass --features "
-                          f"(classifier:<weights.safetensors> from `gankit features train`, inception or pixels)")
+        raise GankitError(f"no feature extractor for data '{dataset}' ships with gankit; train one with `gankit "
+                          f"features train --data {dataset} -o {dataset}-classifier.safetensors` and pass --features "
+                          f"classifier:{dataset}-classifier.safetensors (or --features inception / pixels)")
     return get_extractor(spec, device=device, inception_weights=inception_weights)
 
 

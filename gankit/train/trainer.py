@@ -63,6 +63,8 @@ class Trainer:
         if resume:
             self._resume()
         if self.rt.distributed:
+            if cfg.train.time_limit:  # ranks would stop at different steps and wait on each other forever
+                raise GankitError("train.time_limit is not supported under torchrun; set train.steps instead")
             self._wrap_ddp()
         self.channels_last = cfg.train.channels_last and len(self.data.info.shape) == 3
         if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
@@ -160,6 +162,8 @@ class Trainer:
                     for _ in range(t.g_steps):
                         stats.update(self.algo.g_step(batch))
                 self.step += 1
+                if t.time_limit and self.step % t.log_every == 0 and time.perf_counter() - started > t.time_limit:
+                    total = self.step  # out of time: this step becomes the last one (logged, evaluated, saved)
                 last = self.step == total
                 if self.step % t.log_every == 0 or last:
                     self._log(stats, time.perf_counter() - started, progress)
