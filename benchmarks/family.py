@@ -72,14 +72,15 @@ def main(argv=None) -> None:
             if args.part == "grid25":
                 cmd = ["evaluate", str(run_dir), "--n", "2500", "--json", str(run_dir / "eval.json")]
             else:
-                cmd = ["evaluate", str(run_dir), "--metrics", "fid,kid", "--n", str(args.n), "--json",
+                cmd = ["evaluate", str(run_dir), "--metrics", "fid,kid,pr,dc,is", "--n", str(args.n), "--json",
                        str(run_dir / "eval.json"), "--device", args.device]
             subprocess.run([sys.executable, "-m", "gankit", *cmd], check=True, capture_output=True, text=True)
             result = json.loads((run_dir / "eval.json").read_text())
-            metrics = result.get("metrics", result)
+            metrics = result.get("metrics") or result.get("scores") or {}
             row = {"preset": preset, "seed": seed, "steps": steps, "seconds": round(took, 1)}
-            keys = ("modes", "hq", "reverse_kl") if args.part == "grid25" else ("fid", "kid", "kid_std")
-            row.update({k: metrics.get(k) for k in keys})
+            keys = (("modes", "hq", "reverse_kl") if args.part == "grid25" else
+                    ("fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "is"))
+            row.update({k: round(metrics[k], 4) if isinstance(metrics.get(k), float) else metrics.get(k) for k in keys})
             if args.part == "fashion" and preset in ("fashion-cgan",):
                 row["class_accuracy"] = round(class_accuracy(run_dir), 3)
             print(json.dumps(row), flush=True)
