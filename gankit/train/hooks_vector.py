@@ -48,15 +48,25 @@ class VectorHooks:
             return
         if self.limits is None:
             self.limits = scatter_limits(real)
-        name = f"step_{step:06d}.png"
-        scatter_real_fake(real, fake, self.dir / "samples" / name, title=f"step {step}", limits=self.limits)
+        # Figures cost ~0.5 s each to render, more than 1,000 steps of a toy GAN: per-step figures are drawn
+        # at a lower resolution, and the ones that only matter at the end are drawn once.
+        name, dpi = f"step_{step:06d}.png", 80
+        final = step >= self.t.total
+        scatter_real_fake(real, fake, self.dir / "samples" / name, title=f"step {step}", limits=self.limits, dpi=dpi)
         if dim == 2:
             d_heatmap(self.h.d_prob, real, fake, self.limits, self.dir / "plots" / f"d_heatmap_{step:06d}.png",
-                      title=f"D(x) at step {step}")
+                      title=f"D(x) at step {step}", dpi=dpi)
         else:
-            gan_paper_1d(self.h.d_prob, real, fake, self.dir / "plots" / f"d_heatmap_{step:06d}.png")
-        self._d_feature_plot(step, real_norm)
-        self._value_function_plot(real_norm)
+            gan_paper_1d(self.h.d_prob, real, fake, self.dir / "plots" / f"d_heatmap_{step:06d}.png", dpi=dpi)
+        # Seed 004's figure at every evaluation when D has its own feature layer; else (a PCA of the last
+        # hidden layer) at the end only.
+        if final or self._has_feature_layer():
+            self._d_feature_plot(step, real_norm)
+        if final:  # one file, overwritten at each evaluation: draw it once, at the end
+            self._value_function_plot(real_norm)
+
+    def _has_feature_layer(self) -> bool:
+        return bool(self.t.cfg.model.d.feature_dim)
 
     @torch.no_grad()
     def _d_feature_plot(self, step: int, real_norm: torch.Tensor) -> None:
@@ -69,7 +79,7 @@ class VectorHooks:
         z = algo.latent(len(real_norm))
         G_copy = copy.deepcopy(unwrap(algo.nets["G"]))
         opt = type(algo.opt["G"])(G_copy.parameters(), **algo.opt["G"].defaults)
-        opt.load_state_dict(algo.opt["G"].state_dict())
+        opt.load_state_dict(copy.deepcopy(algo.opt["G"].state_dict()))  # its own moments: never touch the real ones
 
         real_f, fake_before = D.features(real_norm), D.features(G_copy(z))
         with torch.enable_grad(), frozen(D):

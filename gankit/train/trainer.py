@@ -139,6 +139,7 @@ class Trainer:
 
     def _fit(self) -> Run:
         t, total = self.cfg.train, self.cfg.train.steps
+        self.total = total  # the last step; hooks read it (a time limit can bring it forward)
         if self.rt.is_main:
             save_config(self.cfg, self.run_dir / "config.yaml")
             write_json(self.run_dir / "data.json", self.data.info.__dict__)
@@ -163,7 +164,7 @@ class Trainer:
                         stats.update(self.algo.g_step(batch))
                 self.step += 1
                 if t.time_limit and self.step % t.log_every == 0 and time.perf_counter() - started > t.time_limit:
-                    total = self.step  # out of time: this step becomes the last one (logged, evaluated, saved)
+                    total = self.total = self.step  # out of time: this step is the last (logged, evaluated, saved)
                 last = self.step == total
                 if self.step % t.log_every == 0 or last:
                     self._log(stats, time.perf_counter() - started, progress)
