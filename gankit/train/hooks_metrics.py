@@ -39,6 +39,8 @@ class ImageMetricTracker:
         if "nn" in self.names:
             raise GankitError("config key 'eval.image_metrics': nn (memorisation) needs the whole training set; "
                               "run `gankit evaluate RUN --metrics nn` after training instead")
+        if not self.names:  # metrics off (eval.metrics=false, or no extractor for this data): no best either
+            self.metric = None
         if self.metric is not None and self.metric not in _produced(self.names):
             raise GankitError(f"config key 'eval.best_metric' is {self.metric!r}, but eval.image_metrics "
                               f"{self.names} (with eval.metrics={cfg.metrics}) does not compute it")

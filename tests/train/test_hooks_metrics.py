@@ -92,13 +92,19 @@ def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz,
 @pytest.mark.parametrize("overrides, message", [
     (["eval.best_metric=lpips"], "expected one of: fid, kid"),
     (["eval.best_metric=kid"], "does not compute it"),
-    (["eval.metrics=false"], "does not compute it"),
     (["eval.image_metrics=[fid, nn]"], "gankit evaluate RUN --metrics nn"),
     (["eval.features=vgg"], "unknown feature extractor"),
 ])
 def test_settings_that_cannot_work_fail_before_training(tmp_path, npz, overrides, message):
     with pytest.raises(GankitError, match=message):
         Trainer(config(tmp_path, npz, 2, *overrides))
+
+
+def test_metrics_switched_off_switch_the_best_checkpoint_off_too(tmp_path, npz):
+    run = Trainer(config(tmp_path, npz, 2, "eval.metrics=false")).fit().dir
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert not any("fid" in r for r in rows)
+    assert not (run / "checkpoints" / "best.json").exists()
 
 
 def test_without_best_metric_there_is_no_best_json_but_scores_are_logged(tmp_path, npz):
