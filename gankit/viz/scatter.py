@@ -70,7 +70,10 @@ def _draw_scatter(ax: Axes, clouds: list[tuple[np.ndarray, str, str]], limits: L
                    linewidths=0, label=f"{label} (n={len(points)})")
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
-    ax.set_aspect("equal")  # a circle must look like a circle
+    (x0, x1), (y0, y1) = limits[0], limits[1]
+    spans = sorted((x1 - x0, y1 - y0))
+    if spans[1] <= 4 * spans[0]:  # a circle must look like a circle; y = 10 + x^2 (spans 100 vs 2,500) must not
+        ax.set_aspect("equal")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(loc="upper right", markerscale=2.0, framealpha=0.8)

@@ -372,7 +372,8 @@ def test_sigkill_during_writes_leaves_loadable_checkpoints(tmp_path, writer_pare
             writer = int(_read_line(proc, selector))
             deadline = time.monotonic() + 120
             while kill == 0 and latest_step(directory) is None:  # the first round kills after one save at least
-                assert time.monotonic() < deadline, "the writer saved nothing"
+                if time.monotonic() > deadline:  # a hang guard, not a speed check
+                    pytest.fail("the writer saved nothing in 120 s")
                 time.sleep(0.01)
             time.sleep(rounds.uniform(0.05, 0.5))
             os.kill(writer, signal.SIGKILL)
