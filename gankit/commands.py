@@ -280,6 +280,17 @@ def plot(args) -> None:
     print(f"plots written to {run.dir / 'plots'}")
 
 
+def _preset_summary(name: str) -> str:
+    """The first comment line of a preset's YAML (each preset starts by saying what it is)."""
+    from gankit.config import PRESET_DIR
+
+    for line in (PRESET_DIR / f"{name}.yaml").read_text().splitlines():
+        if line.startswith("#"):
+            text = line.lstrip("# ").strip()
+            return text if len(text) <= 90 else text[:87] + "..."
+    return ""
+
+
 def list_all(args) -> None:
     import gankit.algorithms  # noqa: F401
     import gankit.models  # noqa: F401
@@ -296,7 +307,7 @@ def list_all(args) -> None:
         "losses": LOSSES.describe(),
         "datasets": {**{n: "toy sampler" for n in sorted(SAMPLERS)}, **{n: "images" for n in IMAGE_NAMES},
                      "<path>": "CSV/NPY table, image folder, IDX directory, NPZ"},
-        "presets": {name: "" for name in list_presets()},
+        "presets": {name: _preset_summary(name) for name in list_presets()},
         "image metrics": METRIC_HELP,
         "features": EXTRACTORS,
     }
