@@ -33,6 +33,7 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.models.dcgan import CentreCrop, image_shape
+from gankit.models.fast_conv import conv2d_single_output, single_output_conv_applies
 from gankit.models.layers import activation, init_weights
 from gankit.registry import ARCHITECTURES
 
@@ -44,29 +45,44 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
 
 
 class SameConv2d(nn.Conv2d):
-    """Conv2d with TensorFlow "same" padding: output side = ceil(input side / stride)."""
+    """Conv2d with TensorFlow "same" padding: output side = ceil(input side / stride).
+
+    Symmetric padding goes to the convolution itself (no padded copy of the input, and no
+    gradient of that copy to slice back); only an odd total pads explicitly. A single output
+    channel at stride 1 (seed 002's last layer) runs as a GEMM + fold (gankit.models.fast_conv):
+    oneDNN reaches ~7 GFLOP/s on that shape on a CPU, the GEMM ~10x more."""
 
     def forward(self, x: Tensor) -> Tensor:
         top, bottom = same_padding(x.shape[2], self.kernel_size[0], self.stride[0])
         left, right = same_padding(x.shape[3], self.kernel_size[1], self.stride[1])
-        return super().forward(F.pad(x, (left, right, top, bottom)))
+        if (top, left) != (bottom, right):
+            x, top, left = F.pad(x, (left, right, top, bottom)), 0, 0
+        if single_output_conv_applies(self, x):
+            return conv2d_single_output(x, self.weight, self.bias, (top, left))
+        return F.conv2d(x, self.weight, self.bias, self.stride, (top, left), self.dilation, self.groups)
 
 
 class SameConvTranspose2d(nn.ConvTranspose2d):
     """ConvTranspose2d with TensorFlow "same" padding: output side = input side * stride.
 
     The full transposed convolution has (i - 1) s + k outputs; TensorFlow keeps i s of them
-    starting at floor((k - s) / 2), the "before" padding of the forward convolution it inverts."""
+    starting at floor((k - s) / 2), the "before" padding of the forward convolution it inverts.
+    When k - s is even that crop is symmetric and is exactly torch's `padding=(k - s) / 2`
+    (seed 002's 4x4 stride 2): the cropped rows are then never computed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)  # padding=0: the full output, cropped in forward
         assert all(k >= s for k, s in zip(self.kernel_size, self.stride)), "kernel smaller than stride"
+        self.crop: tuple[int, int] | None = tuple((k - s) // 2 for k, s in zip(self.kernel_size, self.stride))
+        if all((k - s) % 2 == 0 for k, s in zip(self.kernel_size, self.stride)):
+            self.padding, self.crop = self.crop, None
 
     def forward(self, x: Tensor) -> Tensor:
-        full = super().forward(x)  # (N, C, (h - 1) s + k, (w - 1) s + k)
-        (h, w), (sh, sw), (kh, kw) = x.shape[2:], self.stride, self.kernel_size
-        top, left = (kh - sh) // 2, (kw - sw) // 2
-        return full[:, :, top:top + h * sh, left:left + w * sw]
+        out = super().forward(x)  # (N, C, (h - 1) s + k - 2 p, ...)
+        if self.crop is None:  # torch's padding already cropped it
+            return out
+        (h, w), (sh, sw), (top, left) = x.shape[2:], self.stride, self.crop
+        return out[:, :, top:top + h * sh, left:left + w * sw]
 
 
 def _keras(layer: nn.Module, init: str = "glorot") -> nn.Module:
