@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from gankit.config import Config, OptimizerConfig
 from gankit.data.source import DataInfo
+from gankit.algorithms.lean_adam import LeanAdam
 from gankit.errors import GankitError
 from gankit.registry import ARCHITECTURES
 
@@ -36,10 +37,11 @@ def make_optimizer(params, cfg: OptimizerConfig, key: str) -> torch.optim.Optimi
     ("fused") implementations only cut per-parameter Python and kernel-launch overhead, which
     dominates for small networks (benchmarks/RESULTS.md: fused Adam ~3x faster per step on a toy MLP)."""
     params = [p for p in params if p.requires_grad]
-    fast = {"fused": True} if _fused_ok(params) else {"foreach": True}
+    if cfg.name == "adam" and _fused_ok(params):  # the fused kernel, without torch's per-step Python
+        return LeanAdam(params, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps, weight_decay=cfg.weight_decay)
     if cfg.name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps, weight_decay=cfg.weight_decay,
-                                **fast)
+                                foreach=True)
     if cfg.name == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps, momentum=cfg.momentum,
                                    weight_decay=cfg.weight_decay, foreach=True)
