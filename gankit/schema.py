@@ -120,7 +120,7 @@ class TrainConfig:
     channels_last: bool = False     # images: NHWC memory layout for convolutions
     deterministic: bool = False     # CUDA: deterministic cuDNN kernels (exact resume on GPU; CPU always is)
     time_limit: float | None = None  # stop after this many seconds of training (benchmarks at equal budgets)
-    threads: int | None = None      # CPU threads for torch (default: 1 for vector data, else torch's choice)
+    threads: int | None = None      # CPU threads for torch (default: 1 for tiny MLPs, else torch's choice)
     lr_decay: str = "none"          # none | linear | cosine: learning rates decay to 0 by the last step
     lr_decay_start: float = 0.0     # fraction of training after which the decay begins
     log_every: int = 10

@@ -58,13 +58,14 @@ def _fused_ok(params) -> bool:
 @contextlib.contextmanager
 def frozen(net: nn.Module) -> Iterator[None]:
     """No parameter gradients for `net` inside (G's update needs gradients through D, not of D)."""
-    flags = [p.requires_grad for p in net.parameters()]
-    for p in net.parameters():
+    params = list(net.parameters())  # one walk of the module tree (it is most of this function's cost)
+    flags = [p.requires_grad for p in params]
+    for p in params:
         p.requires_grad_(False)
     try:
         yield
     finally:
-        for p, flag in zip(net.parameters(), flags):
+        for p, flag in zip(params, flags):
             p.requires_grad_(flag)
 
 

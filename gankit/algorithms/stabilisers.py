@@ -43,8 +43,8 @@ def make_ema(G: nn.Module) -> nn.Module:
 @torch.no_grad()
 def ema_update_(ema: nn.Module, net: nn.Module, beta: float) -> None:
     """θ_ema <- β θ_ema + (1 - β) θ for every parameter; buffers are copied as they are."""
-    for p_ema, p in zip(ema.parameters(), net.parameters()):
-        p_ema.lerp_(p.detach(), 1.0 - beta)  # lerp: a + w (b - a) = (1 - w) a + w b, w = 1 - β
+    # lerp: a + w (b - a) = (1 - w) a + w b, w = 1 - β; one multi-tensor call instead of one per parameter
+    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in net.parameters()], 1.0 - beta)
     for b_ema, b in zip(ema.buffers(), net.buffers()):
         b_ema.copy_(b)
 

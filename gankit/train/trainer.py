@@ -128,14 +128,24 @@ class Trainer:
         threads_before = torch.get_num_threads()
         if self.cfg.train.threads:
             torch.set_num_threads(self.cfg.train.threads)
-        elif self.data.info.kind == "vector" and self.rt.device.type == "cpu":
-            # Toy MLPs do microsecond-sized matmuls: handing them to a second thread costs more than
-            # it saves (benchmarks/RESULTS.md), so vector data trains on one CPU thread by default.
+        elif self.rt.device.type == "cpu" and self._tiny_matmuls():
+            # Microsecond-sized matmuls (the seeds' 16-32 wide MLPs): handing them to a second thread
+            # costs more than it saves, so they train on one CPU thread. grid25's 128-wide layers at
+            # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
             return self._fit()
         finally:
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it
+
+    def _tiny_matmuls(self, limit: int = 2**20) -> bool:
+        """Vector data, and every Linear layer multiplies fewer than `limit` numbers per batch."""
+        if self.data.info.kind != "vector":
+            return False
+        t = self.cfg.train
+        rows = 2 * max(t.batch_size, t.fake_batch_size or 0, t.g_batch_size or 0)  # D may see real + fake at once
+        linears = [m for net in self.algo.nets.values() for m in net.modules() if isinstance(m, torch.nn.Linear)]
+        return all(rows * m.in_features * m.out_features < limit for m in linears)
 
     def _fit(self) -> Run:
         t, total = self.cfg.train, self.cfg.train.steps
