@@ -36,7 +36,9 @@ def train(preset: str, overrides: list[str], name: str, steps: int, work: str) -
 
 
 def rows(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    """The training log rows (evaluation rows carry no losses)."""
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    return [row for row in map(json.loads, filter(str.strip, lines)) if "d_loss" in row]
 
 
 def scores(run_dir: Path, n: int) -> dict:
@@ -48,8 +50,11 @@ def scores(run_dir: Path, n: int) -> dict:
 
 
 def last_grid(run_dir: Path) -> Image.Image:
-    grids = sorted((run_dir / "samples").glob("*.png"))
-    return Image.open(grids[-1]).convert("RGB")
+    """64 samples of the final G from the same noise (seed 0) for both runs."""
+    out = run_dir / "grid_seed0.png"
+    subprocess.run([sys.executable, "-m", "gankit", "generate", str(run_dir), "--grid", "8x8", "--seed", "0",
+                    "-o", str(out)], check=True, capture_output=True, text=True)
+    return Image.open(out).convert("RGB")
 
 
 def main(argv=None) -> None:
@@ -62,13 +67,20 @@ def main(argv=None) -> None:
     parser.add_argument("--n", type=int, default=2000, help="images per side for FID / KID")
     parser.add_argument("--out", required=True, help="output path without extension")
     parser.add_argument("--work", default="/tmp/gankit-modes")
+    parser.add_argument("--reuse", action="store_true", help="plot runs already in --work instead of training")
     args = parser.parse_args(argv)
     runs = {}
     for label, extra in (("A", args.a), ("B", args.b)):
         overrides = args.common + [o for o in extra.split(",") if o]
-        run_dir, per_step = train(args.preset, overrides, f"{args.preset}-{label}", args.steps, args.work)
-        runs[label] = {"overrides": overrides, "dir": run_dir, "s_per_step": per_step,
-                       "scores": scores(run_dir, args.n)}
+        if args.reuse:
+            run_dir = Path(args.work) / f"{args.preset}-{label}"
+            last = rows(run_dir)[-1]
+            per_step, result = last["time"] / last["step"], json.loads((run_dir / "eval.json").read_text())
+            found = result.get("metrics") or result.get("scores") or result
+        else:
+            run_dir, per_step = train(args.preset, overrides, f"{args.preset}-{label}", args.steps, args.work)
+            found = scores(run_dir, args.n)
+        runs[label] = {"overrides": overrides, "dir": run_dir, "s_per_step": per_step, "scores": found}
         print(json.dumps({"run": label, "overrides": overrides, "s_per_step": round(per_step, 3),
                           **{k: runs[label]["scores"].get(k) for k in ("fid", "kid")}}), flush=True)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), dpi=80, gridspec_kw={"width_ratios": [1.4, 1, 1]})
