@@ -1,0 +1,14 @@
+"""The benchmark tools run (tiny sizes): their numbers live in benchmarks/RESULTS.md, not here."""
+from benchmarks import profile, speed
+
+
+def test_speed_prints_a_row_per_workload(capsys):
+    speed.main(["--workloads", "circle", "--rounds", "1", "--scale", "0.01"])
+    row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| circle |")]
+    assert len(row) == 1 and row[0].count("|") == 9 and "x |" in row[0]
+
+
+def test_profile_prints_the_top_operators(capsys):
+    profile.main(["circle", "--steps", "3", "--rows", "5"])
+    out = capsys.readouterr().out
+    assert "aten::" in out and "Self CPU time total" in out
