@@ -97,7 +97,12 @@ class Algorithm:
 
     @property
     def device(self) -> torch.device:
-        return next(self.nets["G"].parameters()).device
+        # One parameter, kept: Module.to() moves parameters in place (same objects), and walking the
+        # module tree on every latent draw costs more than the draw on a toy MLP.
+        first = getattr(self, "_first_param", None)
+        if first is None:
+            first = self._first_param = next(self.nets["G"].parameters())
+        return first.device
 
     def latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """(n, latent_dim) noise: N(0, I) or U(-1, 1) (seed 004)."""

@@ -157,7 +157,9 @@ class GAN(Algorithm):
             penalties = (self._r1(real_in, real_ctx, parts), self._gp(real_in, fake_in, real_ctx, parts))
             self._update("D", _sum(scale * (loss_real + loss_fake), aux_real, aux_fake, *penalties))
         self.stab.count_d_step()
-        stats = d_output_stats(out_real, out_fake, self.loss.probabilistic) if self.want_stats else {}
+        if not self.want_stats:  # the trainer reads stats on log steps only: no small ops in between
+            return {}
+        stats = d_output_stats(out_real, out_fake, self.loss.probabilistic)
         stats["d_loss"] = (scale * (loss_real + loss_fake)).detach()
         aux = _sum(aux_real, aux_fake)
         if aux is not None:

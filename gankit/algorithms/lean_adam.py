@@ -21,38 +21,50 @@ _UNSUPPORTED = ("amsgrad", "maximize", "capturable", "differentiable", "decouple
 class LeanAdam(torch.optim.Adam):
     def __init__(self, params, **kwargs):
         super().__init__(params, fused=True, **kwargs)
+        self._plan: tuple | None = None  # (state dict it was built from, per-group tensor lists)
 
     def _patch_step_function(self) -> None:
         """torch wraps every optimizer's `step` in a profiler range and a hook dispatcher (~30 us per
         call here). LeanAdam's step is left unwrapped: step pre/post hooks are not supported."""
         self._zero_grad_profile_name = f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"
 
-    def _lean_group(self, group: dict) -> tuple[list, ...] | None:
-        """(params, grads, exp_avgs, exp_avg_sqs, steps) when the fast path applies, else None."""
-        if _KERNEL is None or any(group.get(key) for key in _UNSUPPORTED) or not isinstance(group["lr"], float):
-            return None
-        params = group["params"]
-        grads = [p.grad for p in params]
-        if any(g is None for g in grads) or any(p not in self.state for p in params):
-            return None
-        first = params[0]
-        if any(p.device != first.device or p.dtype != first.dtype for p in params):
-            return None
-        states = [self.state[p] for p in params]
-        return (params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
-                [s["step"] for s in states])
+    def _lean_plan(self) -> list | None:
+        """Per group (params, exp_avgs, exp_avg_sqs, step counter buffer), or None where the fast path
+        does not apply. Built once per state: torch's steps update the state tensors in place and
+        load_state_dict replaces `self.state` itself, so `self.state is plan's state` tells it is current.
+        Each group's step counters become 0-d views of one buffer, so counting a step is one add_
+        instead of a multi-tensor op over every parameter (27 us -> 6 us on a toy MLP)."""
+        if self._plan is not None and self._plan[0] is self.state and len(self.state) == self._plan[1]:
+            return self._plan[2]
+        groups = []
+        for group in self.param_groups:
+            params = group["params"]
+            if any(p not in self.state for p in params):
+                return None  # the first step creates the state, through torch's code
+            first = params[0]
+            if any(p.device != first.device or p.dtype != first.dtype for p in params):
+                return None
+            states = [self.state[p] for p in params]
+            counters = torch.stack([s["step"].reshape(()) for s in states])  # (P,) on the step tensors' device
+            for i, s in enumerate(states):
+                s["step"] = counters[i]
+            groups.append((params, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
+                           [s["step"] for s in states], counters))
+        self._plan = (self.state, len(self.state), groups)
+        return groups
 
     @torch.no_grad()
     def step(self, closure=None):
-        if closure is not None:
+        plan = self._lean_plan() if _KERNEL is not None and closure is None else None
+        if plan is None or any(_unsupported(group) for group in self.param_groups):
             return super().step(closure)
-        lean = [self._lean_group(group) for group in self.param_groups]
-        if any(parts is None for parts in lean):
-            return super().step()
-        for group, (params, grads, exp_avgs, exp_avg_sqs, steps) in zip(self.param_groups, lean):
+        grads = [[p.grad for p in params] for params, *_ in plan]
+        if any(g is None for group_grads in grads for g in group_grads):
+            return super().step()  # a parameter without a gradient: torch's path skips it
+        for group, (params, exp_avgs, exp_avg_sqs, steps, counters), group_grads in zip(self.param_groups, plan, grads):
             beta1, beta2 = group["betas"]
-            torch._foreach_add_(steps, 1)
-            _KERNEL(params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, lr=group["lr"],
+            counters.add_(1)
+            _KERNEL(params, group_grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, lr=group["lr"],
                     beta1=float(beta1), beta2=float(beta2), weight_decay=group["weight_decay"], eps=group["eps"],
                     maximize=False, grad_scale=None, found_inf=None)
         return None
@@ -63,3 +75,7 @@ class LeanAdam(torch.optim.Adam):
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = None
+
+
+def _unsupported(group: dict) -> bool:
+    return any(group.get(key) for key in _UNSUPPORTED) or not isinstance(group["lr"], float)
