@@ -20,7 +20,8 @@ _UNSUPPORTED = ("amsgrad", "maximize", "capturable", "differentiable", "decouple
 
 class LeanAdam(torch.optim.Adam):
     def __init__(self, params, **kwargs):
-        super().__init__(params, fused=True, **kwargs)
+        kwargs["fused"] = True  # also when rebuilt from another instance's `defaults` (which hold fused=True)
+        super().__init__(params, **kwargs)
         self._plan: tuple | None = None  # (state dict it was built from, per-group tensor lists)
 
     def _patch_step_function(self) -> None:

@@ -15,22 +15,27 @@ def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
     assert exit_info.value.code == 2
 
 
-def test_evaluation_hooks_never_change_the_training(tmp_path):
+@pytest.mark.parametrize("preset", ["quadratic", "circle"])  # RMSprop and (Lean)Adam in the G-step copy
+def test_evaluation_hooks_never_change_the_training(tmp_path, preset):
     """Hooks draw random numbers, copy G and even take a G step on the copy (seed 004's figure): the
-    weights must be bit-identical to a run without any evaluation."""
+    weights and optimizer moments must be bit-identical to a run without any evaluation."""
     import torch
 
     import gankit
     from gankit.config import apply_overrides
 
     def weights(evaluate: bool, name: str):
-        cfg = apply_overrides(gankit.load_config("quadratic"), [
+        cfg = apply_overrides(gankit.load_config(preset), [
             "train.steps=30", "train.d_steps=2", "train.g_steps=2", "train.progress=false",
             f"train.out_dir={tmp_path}", f"train.name={name}", "eval.n_metric=100", "eval.n_samples=64",
             f"eval.every={5 if evaluate else 1000}", f"eval.plots={str(evaluate).lower()}",
             f"eval.metrics={str(evaluate).lower()}"])
         run = gankit.train(cfg)
-        return {k: v.clone() for net in run.algo.nets.values() for k, v in net.state_dict().items()}
+        state = {k: v.clone() for net in run.algo.nets.values() for k, v in net.state_dict().items()}
+        for name, opt in run.algo.opt.items():
+            for i, moments in opt.state_dict()["state"].items():
+                state.update({f"opt/{name}/{i}/{k}": v.clone() for k, v in moments.items() if torch.is_tensor(v)})
+        return state
 
     with_hooks, without = weights(True, "a"), weights(False, "b")
     assert with_hooks.keys() == without.keys()
