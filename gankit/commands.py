@@ -36,6 +36,8 @@ def _shortcut_overrides(args) -> list[str]:
         value = getattr(args, flag)
         if value is not None:
             sets.append(f"{key}={value}")
+    if args.steps is not None:  # an explicit step count wins over a preset's epoch schedule (seed 003's 100 epochs)
+        sets.append("train.epochs=null")
     if args.no_progress:
         sets.append("train.progress=false")
     return sets

@@ -120,3 +120,15 @@ def test_folder_with_three_broken_files_trains_and_warns_once(tmp_path):
     skipped = [w for w in caught if issubclass(w.category, SkippedImagesWarning)]
     assert len(skipped) == 1 and "skipped 3 " in str(skipped[0].message)
     assert run.info.extra["n"] == 100 and rows(run)[-1]["step"] == 2
+
+
+def test_an_explicit_step_count_wins_over_a_presets_epochs(pictures, tmp_path):
+    """`gankit train folder-dcgan-100 --steps 2` trains 2 steps, not seed 003's 100 epochs."""
+    from gankit.cli import main
+
+    main(["train", "folder-dcgan-100", "--data", str(pictures), "--steps", "2", "--out", str(tmp_path),
+          "--no-progress", "--set", "data.image_size=16", "--set", "train.batch_size=4",
+          "--set", "train.fake_batch_size=4", "--set", "train.g_batch_size=4", "--set", "eval.n_samples=4",
+          "--set", "eval.grid=4", "--set", "eval.n_accuracy=4"])
+    rows = [json.loads(line) for line in (tmp_path / "folder-dcgan-100" / "metrics.jsonl").read_text().splitlines()]
+    assert max(row["step"] for row in rows) == 2

@@ -242,8 +242,8 @@ def _truncate_metrics(path: Path, step: int) -> None:
 
 def train(cfg: Config, steps: int | None = None, resume: str | Path | None = None, **train_overrides) -> Run:
     """Train a GAN from a Config (Python API). `steps` and keyword overrides set `cfg.train` fields."""
-    if steps is not None:
-        train_overrides["steps"] = steps
+    if steps is not None:  # an explicit step count wins over a preset's epoch schedule
+        train_overrides["steps"], train_overrides["epochs"] = steps, None
     for key, value in train_overrides.items():
         if not hasattr(cfg.train, key):
             raise GankitError(f"unknown train option '{key}'")
