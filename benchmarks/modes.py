@@ -3,8 +3,8 @@
     python -m benchmarks.modes mnist-dcgan --steps 200 --a "" --b "train.channels_last=false" \\
         --set data.name=fashion-mnist --out benchmarks/results/mnist-dcgan-layout
 
-Writes <out>.png: D and G losses of both runs on one plot, and each run's last sample grid side by
-side; prints seconds per step, and FID / KID (shipped classifier, `gankit evaluate`) of both.
+Writes <out>.png: D and G losses of both runs on one plot, and 8x8 grids of each final G from the same noise
+side by side; prints seconds per step, and FID / KID (shipped classifier, `gankit evaluate`) of both.
 """
 from __future__ import annotations
 
