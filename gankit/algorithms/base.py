@@ -34,8 +34,8 @@ def unwrap(net: nn.Module) -> nn.Module:
 
 def make_optimizer(params, cfg: OptimizerConfig, key: str) -> torch.optim.Optimizer:
     """Same update rule as the textbook optimizer; the multi-tensor ("foreach") or single-kernel
-    ("fused") implementations only cut per-parameter Python and kernel-launch overhead, which
-    dominates for small networks (benchmarks/RESULTS.md: fused Adam ~3x faster per step on a toy MLP)."""
+    ("fused", stepped by LeanAdam) implementations only cut per-parameter Python and kernel-launch
+    overhead, which dominates for small networks (benchmarks/RESULTS.md, "Speed")."""
     params = [p for p in params if p.requires_grad]
     if cfg.name == "adam" and _fused_ok(params):  # the fused kernel, without torch's per-step Python
         return LeanAdam(params, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps, weight_decay=cfg.weight_decay)
