@@ -79,3 +79,17 @@ def test_gaussian_nll_by_hand():
     # dim 0: N(1; 0, 1) -> ½ log 2π + ½; dim 1: N(1; 1, 4) -> ½ log 2π + ½ log 4; summed over dims
     want = math.log(2 * math.pi) + 0.5 + 0.5 * math.log(4.0)
     assert gaussian_nll(mean_, log_var, target).item() == pytest.approx(want, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES.names()))
+def test_closed_form_derivatives_match_autograd(name):
+    """ℓ'(out_i) · (1/N) is ∂loss/∂out_i: what hand-written backward passes start from."""
+    loss = LOSSES.get(name)
+    out = torch.tensor([-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 3.0], dtype=torch.float64, requires_grad=True)
+    n = len(out)
+    for label in (1.0, 0.9):
+        cases = [(lambda o: loss.d_real(o, label), lambda o: loss.d_real_grad(o, label)),
+                 (loss.d_fake, loss.d_fake_grad), (loss.g, loss.g_grad)]
+        for value, derivative in cases:
+            (want,) = torch.autograd.grad(value(out), out)
+            torch.testing.assert_close(derivative(out.detach()) / n, want, rtol=1e-12, atol=1e-15)

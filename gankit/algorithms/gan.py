@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from gankit.algorithms.base import Algorithm, Batch, frozen, has_batchnorm, unwrap
+from gankit.algorithms.mlp_steps import MLPSteps
 from gankit.algorithms.stabilisers import Stabilisers
 from gankit.errors import GankitError
 from gankit.losses import LOSSES, d_output_stats
@@ -52,6 +53,7 @@ class GAN(Algorithm):
         self.stab = Stabilisers(cfg, info, self.nets, clip=reg.clip or self.default_clip,
                                 count_updates=self.r1_gamma > 0 and self.r1_every > 1)
         self._check_packing()
+        self._manual: MLPSteps | None | bool = False  # decided at the first step (after the trainer's wrapping)
 
     # ---------------------------------------------------------------- networks
     def model_config(self):
@@ -121,6 +123,15 @@ class GAN(Algorithm):
         return parts["r1"]
 
     # ---------------------------------------------------------------- updates
+    def manual_steps(self) -> MLPSteps | None:
+        """Hand-written gradients for plain MLPs (gankit/algorithms/mlp_steps.py), where they apply:
+        recipes that change what D sees or what G is given (conditioning, codes, heads) keep autograd."""
+        if self._manual is False:
+            plain = all(getattr(type(self), m) is getattr(GAN, m)
+                        for m in ("generate", "real_context", "discriminate", "latent", "d_step", "g_step"))
+            self._manual = MLPSteps.attach(self) if plain else None
+        return self._manual
+
     def _update(self, name: str, loss: Tensor) -> None:
         opt = self.opt[name]
         opt.zero_grad(set_to_none=True)
@@ -137,6 +148,8 @@ class GAN(Algorithm):
 
     # ---------------------------------------------------------------- D step
     def d_step(self, batch: Batch) -> dict[str, Tensor]:
+        if self.manual_steps() is not None:
+            return self._manual.d_step(batch)
         D, real, t = self.nets["D"], batch["real"], self.cfg.train
         fake, fake_ctx = self.generate(t.fake_batch_size or len(real), batch, batch.get("z"), grad=False)
         real_ctx = self.real_context(batch)
@@ -169,6 +182,8 @@ class GAN(Algorithm):
 
     # ---------------------------------------------------------------- G step
     def g_step(self, batch: Batch) -> dict[str, Tensor]:
+        if self.manual_steps() is not None:
+            return self._manual.g_step(batch)
         D = unwrap(self.nets["D"])  # D's gradients are not wanted here, nor their all-reduce
         n = self.cfg.train.g_batch_size or len(batch["real"])
         fake, ctx = self.generate(n, batch, batch.get("z"), grad=True)
