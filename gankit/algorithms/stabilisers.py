@@ -40,12 +40,19 @@ def make_ema(G: nn.Module) -> nn.Module:
     return ema
 
 
+def ema_pairs(ema: nn.Module, net: nn.Module) -> tuple[list, list, list]:
+    """(EMA parameters, G's parameters, buffer pairs): what an EMA update touches, listed once."""
+    return list(ema.parameters()), list(net.parameters()), list(zip(ema.buffers(), net.buffers()))
+
+
 @torch.no_grad()
-def ema_update_(ema: nn.Module, net: nn.Module, beta: float) -> None:
-    """θ_ema <- β θ_ema + (1 - β) θ for every parameter; buffers are copied as they are."""
+def ema_update_(ema: nn.Module, net: nn.Module, beta: float, pairs: tuple | None = None) -> None:
+    """θ_ema <- β θ_ema + (1 - β) θ for every parameter; buffers are copied as they are.
+    `pairs` (from ema_pairs) saves walking both module trees on every update (~50 us on a toy MLP)."""
+    ema_params, params, buffers = pairs or ema_pairs(ema, net)
     # lerp: a + w (b - a) = (1 - w) a + w b, w = 1 - β; one multi-tensor call instead of one per parameter
-    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in net.parameters()], 1.0 - beta)
-    for b_ema, b in zip(ema.buffers(), net.buffers()):
+    torch._foreach_lerp_(ema_params, params, 1.0 - beta)
+    for b_ema, b in buffers:
         b_ema.copy_(b)
 
 
@@ -69,6 +76,7 @@ class Stabilisers:
         if count_updates or self.noise0 > 0:
             nets["counters"] = UpdateCounter()
         self._count: int | None = None  # host copy of the counter, read once after a possible resume
+        self._ema_pairs: tuple | None = None  # listed at the first update, after the trainer's wrapping
 
     @property
     def d_updates(self) -> int:
@@ -101,4 +109,7 @@ class Stabilisers:
 
     def after_g_update(self) -> None:
         if self.ema_beta > 0:
-            ema_update_(unwrap(self.nets["G_ema"]), unwrap(self.nets["G"]), self.ema_beta)
+            ema, net = unwrap(self.nets["G_ema"]), unwrap(self.nets["G"])
+            if self._ema_pairs is None:  # Parameter objects: Module.to() keeps them (it swaps their .data)
+                self._ema_pairs = ema_pairs(ema, net)
+            ema_update_(ema, net, self.ema_beta, self._ema_pairs)

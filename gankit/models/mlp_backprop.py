@@ -77,14 +77,14 @@ class MLPBackprop:
         saved = [h]
         for linear, kind, slope in self.layers:
             h = torch.nn.functional.linear(h, linear.weight, linear.bias)
-            if kind == "relu":
-                h = torch.relu(h)
+            if kind == "relu":  # in place: the pre-activation is not needed for the backward pass
+                h = torch.relu_(h)
             elif kind == "leaky_relu":
-                h = torch.nn.functional.leaky_relu(h, slope)
+                h = torch.nn.functional.leaky_relu_(h, slope)
             elif kind == "tanh":
-                h = torch.tanh(h)
+                h = torch.tanh_(h)
             elif kind == "sigmoid":
-                h = torch.sigmoid(h)
+                h = torch.sigmoid_(h)
             saved.append(h)
         n = x.shape[0]
         return h.view(n, *self.out_shape) if self.out_shape else h.view(n), saved
@@ -98,11 +98,12 @@ class MLPBackprop:
             g = _activation_backward(g, saved[k + 1], kind, slope)
             h = saved[k]
             if params:
-                _accumulate(linear.weight, torch.mm(g.t(), h))
+                _accumulate(linear.weight, _weight_grad(g, h))
                 if linear.bias is not None:
                     _accumulate(linear.bias, g.sum(0))
             if k or inputs:
-                g = torch.mm(g, linear.weight)
+                # one output unit (D's logit): (N, 1) @ (1, in) is an outer product, a broadcast multiply
+                g = g * linear.weight if g.shape[1] == 1 else torch.mm(g, linear.weight)
         return g if inputs else None
 
     def r1_backward(self, saved: list[Tensor], rows: int, weight: float) -> Tensor:
@@ -142,6 +143,14 @@ def _activation_backward(g: Tensor, y: Tensor, kind: str, slope: float) -> Tenso
     if kind == "sigmoid":
         return torch.ops.aten.sigmoid_backward(g, y)
     return g
+
+
+def _weight_grad(g: Tensor, h: Tensor) -> Tensor:
+    """gᵀh (out, in). MKL is ~2x faster on these shapes with the small side as the product's rows,
+    so a layer with fewer inputs than outputs (2-D data, a 2-D latent) computes (hᵀg)ᵀ instead."""
+    if h.shape[1] < g.shape[1]:
+        return torch.mm(h.t(), g).t().contiguous()
+    return torch.mm(g.t(), h)
 
 
 def _accumulate(p: Tensor, grad: Tensor) -> None:
