@@ -33,10 +33,11 @@ _ACTIVATIONS = {nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu", nn.Tanh: "tanh", nn
 class MLPBackprop:
     """Forward with saved activations and backward by hand for an MLPGenerator / MLPDiscriminator.
 
-    layers: [(linear, kind, slope)] in order; the network's output is the last layer's output,
-    reshaped to `out_shape` ((N,) logits for D, (N, *shape) samples for G)."""
+    layers: [(weight, bias, kind, slope)] in order, the Linear layers' own Parameter objects (which
+    Module.to() and load_state_dict keep, changing their data in place); the network's output is the
+    last layer's output, reshaped to `out_shape` ((N,) logits for D, (N, *shape) samples for G)."""
 
-    def __init__(self, layers: list[tuple[nn.Linear, str, float]], out_shape: tuple[int, ...]):
+    def __init__(self, layers: list[tuple[Tensor, Tensor | None, str, float]], out_shape: tuple[int, ...]):
         self.layers, self.out_shape = layers, out_shape
 
     @classmethod
@@ -47,20 +48,20 @@ class MLPBackprop:
             modules, out_shape = [*net.body, net.feature, net.out], ()
         else:
             return None
-        layers: list[tuple[nn.Linear, str, float]] = []
+        layers: list[tuple[Tensor, Tensor | None, str, float]] = []
         for m in modules:
             if type(m) is nn.Identity:  # G's linear output, D without a feature layer
                 continue
             if type(m) is nn.Linear:
-                layers.append((m, "none", 0.0))
+                layers.append((m.weight, m.bias, "none", 0.0))
             elif type(m) in _ACTIVATIONS and layers:
-                linear, kind, _ = layers[-1]
+                weight, bias, kind, _ = layers[-1]
                 if kind != "none":  # two activations in a row: not a plain Linear/activation stack
                     return None
                 slope = m.negative_slope if type(m) is nn.LeakyReLU else 0.0
                 if slope < 0:  # the backward below reads the sign of x from the output
                     return None
-                layers[-1] = (linear, _ACTIVATIONS[type(m)], slope)
+                layers[-1] = (weight, bias, _ACTIVATIONS[type(m)], slope)
             else:  # BatchNorm, Dropout, spectral norm (a parametrized Linear), anything unknown
                 return None
         return cls(layers, out_shape)
@@ -69,14 +70,14 @@ class MLPBackprop:
     def piecewise_linear(self) -> bool:
         """relu / leaky relu / linear layers only: the input gradient is locally constant in x, so
         the R1 penalty's gradient has the closed form of `r1_backward`."""
-        return all(kind in ("relu", "leaky_relu", "none") for _, kind, _ in self.layers)
+        return all(kind in ("relu", "leaky_relu", "none") for _, _, kind, _ in self.layers)
 
     def forward(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """(output, saved): saved[k] is the input of layer k, saved[-1] the last layer's output."""
         h = x.flatten(1)
         saved = [h]
-        for linear, kind, slope in self.layers:
-            h = torch.nn.functional.linear(h, linear.weight, linear.bias)
+        for weight, bias, kind, slope in self.layers:
+            h = torch.nn.functional.linear(h, weight, bias)
             if kind == "relu":  # in place: the pre-activation is not needed for the backward pass
                 h = torch.relu_(h)
             elif kind == "leaky_relu":
@@ -94,26 +95,25 @@ class MLPBackprop:
         set when None, else added). inputs: return ∂L/∂x (N, in) (G's update through D)."""
         g = grad_out.reshape(saved[-1].shape)
         for k in range(len(self.layers) - 1, -1, -1):
-            linear, kind, slope = self.layers[k]
+            weight, bias, kind, slope = self.layers[k]
             g = _activation_backward(g, saved[k + 1], kind, slope)
-            h = saved[k]
             if params:
-                _accumulate(linear.weight, _weight_grad(g, h))
-                if linear.bias is not None:
-                    _accumulate(linear.bias, g.sum(0))
+                _accumulate(weight, _weight_grad(g, saved[k]))
+                if bias is not None:
+                    _accumulate(bias, g.sum(0))
             if k or inputs:
                 # one output unit (D's logit): (N, 1) @ (1, in) is an outer product, a broadcast multiply
-                g = g * linear.weight if g.shape[1] == 1 else torch.mm(g, linear.weight)
+                g = g * weight if g.shape[1] == 1 else torch.mm(g, weight)
         return g if inputs else None
 
-    def r1_backward(self, saved: list[Tensor], rows: int, weight: float) -> Tensor:
-        """Add ∂/∂W of  weight · Σ_i ‖∇ₓ D(x_i)‖²  over the first `rows` samples of a forward pass
+    def r1_backward(self, saved: list[Tensor], rows: int, scale: float) -> Tensor:
+        """Add ∂/∂W of  scale · Σ_i ‖∇ₓ D(x_i)‖²  over the first `rows` samples of a forward pass
         (D's logit per sample, piecewise-linear layers) to the weights' `.grad`; returns ∇ₓ D (rows, in).
 
         The input gradient is itself a linear network run backwards: with m_k the activation's
         derivative at layer k (a 0/1 or slope mask, constant in the weights),
             u_L = 1,   a_k = m_k ⊙ u_{k+1},   u_k = a_k W_k,   ∇ₓ D = u_0.
-        Back-propagating P = weight · Σ ‖u_0‖² through it (δu_0 = 2 · weight · u_0):
+        Back-propagating P = scale · Σ ‖u_0‖² through it (δu_0 = 2 · scale · u_0):
             ∂P/∂W_k = a_kᵀ δu_k,   δu_{k+1} = m_k ⊙ (δu_k W_kᵀ).
         Biases get no gradient (they move where the pieces are, not their slopes)."""
         assert self.piecewise_linear, "R1 by hand needs relu / leaky relu / linear layers"
@@ -121,14 +121,15 @@ class MLPBackprop:
         u = masks[-1].new_ones(rows, 1)  # ∂ logit / ∂ logit
         a: list[Tensor] = [u] * len(self.layers)
         for k in range(len(self.layers) - 1, -1, -1):
-            a[k] = _activation_backward(u, masks[k], *self.layers[k][1:])
-            u = torch.mm(a[k], self.layers[k][0].weight)
+            weight, _, kind, slope = self.layers[k]
+            a[k] = _activation_backward(u, masks[k], kind, slope)
+            u = torch.mm(a[k], weight)
         grad_x = u  # (rows, in)
-        delta = grad_x * (2.0 * weight)
-        for k, (linear, kind, slope) in enumerate(self.layers):
-            _accumulate(linear.weight, torch.mm(a[k].t(), delta))
+        delta = grad_x * (2.0 * scale)
+        for k, (weight, _, kind, slope) in enumerate(self.layers):
+            _accumulate(weight, torch.mm(a[k].t(), delta))
             if k + 1 < len(self.layers):
-                delta = _activation_backward(torch.mm(delta, linear.weight.t()), masks[k], kind, slope)
+                delta = _activation_backward(torch.mm(delta, weight.t()), masks[k], kind, slope)
         return grad_x
 
 
