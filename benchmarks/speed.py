@@ -1,6 +1,7 @@
 """Speed: gankit's trainer vs a plain PyTorch loop of the same networks, alternating in one process.
 
     python -m benchmarks.speed [--workloads circle,grid25,mnist-dcgan,fashion-dcgan] [--rounds 3] [--device cpu]
+                               [--set train.compile=true --warmup 3]
 
 For each workload and round: the plain loop for N steps, then gankit's Trainer for N steps (logging
 at its defaults, evaluation hooks off). Reported: iterations/s (and real images/s), the ratio
@@ -26,7 +27,9 @@ WORKLOADS = {
     "grid25": ("grid25", [], 1500),
     "mnist-dcgan": ("mnist-dcgan", ["data.name=fashion-mnist"], 30),
     "fashion-dcgan": ("fashion-dcgan", [], 60),
+    "mnist-mlp": ("mnist-mlp", ["data.name=fashion-mnist"], 1000),  # seed 001 (not in the default list)
 }
+DEFAULT = "circle,grid25,mnist-dcgan,fashion-dcgan"
 QUIET = ["eval.every=100000000", "eval.plots=false", "eval.metrics=false", "train.progress=false",
          "train.checkpoint_every=100000000"]
 
@@ -38,8 +41,15 @@ def workload_config(name: str, extra: list[str], device: str, out: str):
     return cfg, steps
 
 
-def gankit_seconds(cfg) -> float:
+def gankit_seconds(cfg, warmup: int = 0) -> float:
+    """Seconds for cfg.train.steps steps of gankit's Trainer, after `warmup` untimed steps of the same
+    trainer (torch.compile compiles there; 0: the first steps' one-off costs are timed too)."""
     trainer = Trainer(cfg)
+    if warmup:
+        steps = cfg.train.steps
+        trainer.cfg.train.steps = warmup
+        trainer.fit()
+        trainer.cfg.train.steps = warmup + steps
     start = time.perf_counter()
     trainer.fit()
     if cfg.train.device.startswith("cuda"):
@@ -74,12 +84,13 @@ def flops_per_iteration(cfg) -> float:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--workloads", default=DEFAULT, help=f"any of: {', '.join(WORKLOADS)}")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--set", dest="extra", action="append", default=[], help="extra override for gankit's side")
     parser.add_argument("--out", default="/tmp/gankit-speed")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply each workload's steps (GPUs: 10)")
+    parser.add_argument("--warmup", type=int, default=0, help="untimed steps before each timed run (torch.compile)")
     args = parser.parse_args(argv)
     peak = matmul_peak_gflops(args.device)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -95,9 +106,11 @@ def main(argv=None) -> None:
         plain, ours = [], []
         for _ in range(args.rounds):
             threads = torch.get_num_threads()
+            if args.warmup:
+                plain_loop(cfg, args.warmup, device=args.device)
             plain.append(steps / plain_loop(cfg, steps, device=args.device))
             torch.set_num_threads(threads)
-            ours.append(steps / gankit_seconds(gcfg))
+            ours.append(steps / gankit_seconds(gcfg, args.warmup))
         ratio = statistics.median(o / p for o, p in zip(ours, plain))
         flops = flops_per_iteration(cfg)  # the same networks: gankit's extra work (penalties, EMA) not counted
         gflops_plain, gflops_ours = (flops * statistics.median(r) / 1e9 for r in (plain, ours))

@@ -5,9 +5,9 @@ losses (their closed-form derivatives, losses.py), optimizers, lazy R1 and stabi
 gradients are computed without autograd, which on the seeds' toy MLPs costs more than the maths
 (benchmarks/RESULTS.md, "Speed"). tests/algorithms/test_mlp_steps.py trains both ways and compares.
 
-It applies when every piece has a hand-written gradient: MLP G and D (no BatchNorm, dropout,
+It applies when every piece has a hand-written gradient: MLP G and D (BatchNorm allowed; no dropout,
 spectral norm, PacGAN packing), no gradient penalty, no DiffAugment, fp32, networks not wrapped by
-torch.compile or DDP, and R1 only with a piecewise-linear D. Anything else keeps autograd;
+torch.compile or DDP, and R1 only with a piecewise-linear D without BatchNorm. Anything else keeps autograd;
 `train.manual_backward: false` always does.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from gankit.losses import d_output_stats
-from gankit.models.mlp_backprop import MLPBackprop
+from gankit.models.mlp_backprop import MLPBackprop, Tape
 from gankit.penalties import lazy_scale
 
 
@@ -41,13 +41,13 @@ class MLPSteps:
         if name == "D":
             self.algo.stab.after_d_update()
 
-    def _d_backward(self, saved: list[Tensor], grad_out: Tensor, real_rows: int, r1_weight: float) -> Tensor | None:
+    def _d_backward(self, tape: Tape, grad_out: Tensor, real_rows: int, r1_weight: float) -> Tensor | None:
         """D's parameter gradients of the loss (∂loss/∂logits given) plus lazy R1 on the first
         `real_rows` samples; returns ∇ₓD on them when R1 ran (for its logged value)."""
         self.algo.opt["D"].zero_grad(set_to_none=True)
-        self.d.backward(saved, grad_out)
+        self.d.backward(tape, grad_out)
         if r1_weight:
-            return self.d.r1_backward(saved, real_rows, r1_weight)
+            return self.d.r1_backward(tape, real_rows, r1_weight)
         return None
 
     def _r1_weight(self, n_real: int) -> float:
@@ -68,18 +68,23 @@ class MLPSteps:
         label, scale = algo.cfg.loss.real_label, algo.cfg.loss.d_scale
         r1_weight = self._r1_weight(n_real)
         if algo.split:  # two updates: first on real (with R1), then on fake
-            out_real, saved = self.d.forward(real_in)
-            grad_x = self._d_backward(saved, loss.d_real_grad(out_real, label) * (scale / n_real), n_real, r1_weight)
+            out_real, tape = self.d.forward(real_in)
+            grad_x = self._d_backward(tape, loss.d_real_grad(out_real, label) * (scale / n_real), n_real, r1_weight)
             self._update("D")
-            out_fake, saved = self.d.forward(fake_in)
-            self._d_backward(saved, loss.d_fake_grad(out_fake) * (scale / n_fake), 0, 0.0)
+            out_fake, tape = self.d.forward(fake_in)
+            self._d_backward(tape, loss.d_fake_grad(out_fake) * (scale / n_fake), 0, 0.0)
             self._update("D")
-        else:  # one forward over [real; fake] (no BatchNorm here to mix them), one update
-            out, saved = self.d.forward(torch.cat([real_in, fake_in]))
+        elif algo.joint_forward:  # one forward over [real; fake] (no BatchNorm in D to mix them), one update
+            out, tape = self.d.forward(torch.cat([real_in, fake_in]))
             out_real, out_fake = out.split([n_real, n_fake])
             grad = torch.cat([loss.d_real_grad(out_real, label) * (scale / n_real),
                               loss.d_fake_grad(out_fake) * (scale / n_fake)])
-            grad_x = self._d_backward(saved, grad, n_real, r1_weight)
+            grad_x = self._d_backward(tape, grad, n_real, r1_weight)
+            self._update("D")
+        else:  # BatchNorm in D: real and fake batches are normalised apart, gradients summed, one update
+            (out_real, tape_real), (out_fake, tape_fake) = self.d.forward(real_in), self.d.forward(fake_in)
+            grad_x = self._d_backward(tape_real, loss.d_real_grad(out_real, label) * (scale / n_real), n_real, r1_weight)
+            self.d.backward(tape_fake, loss.d_fake_grad(out_fake) * (scale / n_fake))
             self._update("D")
         algo.stab.count_d_step()
         if not algo.want_stats:
@@ -96,11 +101,11 @@ class MLPSteps:
         algo = self.algo
         n = algo.cfg.train.g_batch_size or len(batch["real"])
         z = batch.get("z")
-        fake, saved_g = self.g.forward(algo.latent(n) if z is None else z)
-        out, saved_d = self.d.forward(algo.stab.d_view(fake))  # instance noise: x + σε, ∂x/∂fake = 1
-        grad_fake = self.d.backward(saved_d, algo.loss.g_grad(out) * (1.0 / len(out)), params=False, inputs=True)
+        fake, tape_g = self.g.forward(algo.latent(n) if z is None else z)
+        out, tape_d = self.d.forward(algo.stab.d_view(fake))  # instance noise: x + σε, ∂x/∂fake = 1
+        grad_fake = self.d.backward(tape_d, algo.loss.g_grad(out) * (1.0 / len(out)), params=False, inputs=True)
         algo.opt["G"].zero_grad(set_to_none=True)
-        self.g.backward(saved_g, grad_fake)
+        self.g.backward(tape_g, grad_fake)
         self._update("G")
         algo.stab.after_g_update()
         return {"g_loss": algo.loss.g(out)} if algo.want_stats else {}

@@ -15,10 +15,14 @@ elementwise activations the backward pass is short enough to write down:
 
 These are the calls torch's AddmmBackward0 and the activations' backward kernels make, so the
 gradients equal autograd's (tests/models/test_mlp_backprop.py: to 1e-12 in float64, through whole
-training steps). `MLPBackprop.of(net)` returns None for anything else (BatchNorm, dropout, spectral
-norm, wrappers): callers then use autograd.
+training steps). A BatchNorm after the activation (seed 001's G) goes through torch's own
+`native_batch_norm` and `native_batch_norm_backward` kernels, as autograd would call them.
+`MLPBackprop.of(net)` returns None for anything else (dropout, spectral norm, wrappers): callers
+then use autograd.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -30,14 +34,27 @@ _ACTIVATIONS = {nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu", nn.Tanh: "tanh", nn
                 nn.Identity: "none"}
 
 
+class Layer(NamedTuple):
+    weight: Tensor               # the Linear's own Parameter objects: Module.to() and load_state_dict
+    bias: Tensor | None          # keep them (they change the data in place)
+    kind: str                    # activation: relu | leaky_relu | tanh | sigmoid | none
+    slope: float                 # leaky relu's negative slope
+    bn: nn.BatchNorm1d | None    # BatchNorm after the activation (Keras order: Dense -> act -> BN)
+
+
+class Tape(NamedTuple):
+    """What a forward pass keeps for its backward pass."""
+    inputs: list[Tensor]         # each layer's input (N, in_k)
+    acts: list[Tensor]           # each layer's activation output (N, out_k): its BatchNorm's input
+    stats: list[tuple | None]    # each BatchNorm's (batch mean, 1/std) from the forward pass
+
+
 class MLPBackprop:
-    """Forward with saved activations and backward by hand for an MLPGenerator / MLPDiscriminator.
+    """Forward with a tape and backward by hand for an MLPGenerator / MLPDiscriminator. The
+    network's output is the last layer's, reshaped to `out_shape` ((N,) logits for D, (N, *shape)
+    samples for G)."""
 
-    layers: [(weight, bias, kind, slope)] in order, the Linear layers' own Parameter objects (which
-    Module.to() and load_state_dict keep, changing their data in place); the network's output is the
-    last layer's output, reshaped to `out_shape` ((N,) logits for D, (N, *shape) samples for G)."""
-
-    def __init__(self, layers: list[tuple[Tensor, Tensor | None, str, float]], out_shape: tuple[int, ...]):
+    def __init__(self, layers: list[Layer], out_shape: tuple[int, ...]):
         self.layers, self.out_shape = layers, out_shape
 
     @classmethod
@@ -48,35 +65,34 @@ class MLPBackprop:
             modules, out_shape = [*net.body, net.feature, net.out], ()
         else:
             return None
-        layers: list[tuple[Tensor, Tensor | None, str, float]] = []
+        layers: list[Layer] = []
         for m in modules:
             if type(m) is nn.Identity:  # G's linear output, D without a feature layer
                 continue
             if type(m) is nn.Linear:
-                layers.append((m.weight, m.bias, "none", 0.0))
-            elif type(m) in _ACTIVATIONS and layers:
-                weight, bias, kind, _ = layers[-1]
-                if kind != "none":  # two activations in a row: not a plain Linear/activation stack
-                    return None
+                layers.append(Layer(m.weight, m.bias, "none", 0.0, None))
+            elif type(m) in _ACTIVATIONS and layers and layers[-1].kind == "none" and layers[-1].bn is None:
                 slope = m.negative_slope if type(m) is nn.LeakyReLU else 0.0
-                if slope < 0:  # the backward below reads the sign of x from the output
+                if slope < 0:  # the backward reads the sign of x from the output
                     return None
-                layers[-1] = (weight, bias, _ACTIVATIONS[type(m)], slope)
-            else:  # BatchNorm, Dropout, spectral norm (a parametrized Linear), anything unknown
+                layers[-1] = layers[-1]._replace(kind=_ACTIVATIONS[type(m)], slope=slope)
+            elif type(m) is nn.BatchNorm1d and layers and layers[-1].bn is None:
+                layers[-1] = layers[-1]._replace(bn=m)
+            else:  # dropout, spectral norm (a parametrized Linear), two activations in a row, anything unknown
                 return None
         return cls(layers, out_shape)
 
     @property
     def piecewise_linear(self) -> bool:
-        """relu / leaky relu / linear layers only: the input gradient is locally constant in x, so
-        the R1 penalty's gradient has the closed form of `r1_backward`."""
-        return all(kind in ("relu", "leaky_relu", "none") for _, _, kind, _ in self.layers)
+        """relu / leaky relu / linear layers without BatchNorm: the input gradient is locally constant
+        in x and per sample, so the R1 penalty's gradient has the closed form of `r1_backward`."""
+        return all(layer.kind in ("relu", "leaky_relu", "none") and layer.bn is None for layer in self.layers)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """(output, saved): saved[k] is the input of layer k, saved[-1] the last layer's output."""
+    def forward(self, x: Tensor) -> tuple[Tensor, Tape]:
         h = x.flatten(1)
-        saved = [h]
-        for weight, bias, kind, slope in self.layers:
+        tape = Tape([], [], [])
+        for weight, bias, kind, slope, bn in self.layers:
+            tape.inputs.append(h)
             h = torch.nn.functional.linear(h, weight, bias)
             if kind == "relu":  # in place: the pre-activation is not needed for the backward pass
                 h = torch.relu_(h)
@@ -86,19 +102,25 @@ class MLPBackprop:
                 h = torch.tanh_(h)
             elif kind == "sigmoid":
                 h = torch.sigmoid_(h)
-            saved.append(h)
+            tape.acts.append(h)
+            stats = None
+            if bn is not None:
+                h, *stats = _batch_norm(bn, h)
+            tape.stats.append(stats)
         n = x.shape[0]
-        return h.view(n, *self.out_shape) if self.out_shape else h.view(n), saved
+        return (h.view(n, *self.out_shape) if self.out_shape else h.view(n)), tape
 
-    def backward(self, saved: list[Tensor], grad_out: Tensor, params: bool = True, inputs: bool = False) -> Tensor | None:
-        """Backpropagate ∂L/∂output. params: accumulate ∂L/∂W, ∂L/∂b into `.grad` (autograd's rule:
-        set when None, else added). inputs: return ∂L/∂x (N, in) (G's update through D)."""
-        g = grad_out.reshape(saved[-1].shape)
+    def backward(self, tape: Tape, grad_out: Tensor, params: bool = True, inputs: bool = False) -> Tensor | None:
+        """Backpropagate ∂L/∂output. params: accumulate ∂L/∂W, ∂L/∂b (and BatchNorm's γ, β) into
+        `.grad` (autograd's rule: set when None, else added). inputs: return ∂L/∂x (N, in)."""
+        g = grad_out.reshape(tape.acts[-1].shape)
         for k in range(len(self.layers) - 1, -1, -1):
-            weight, bias, kind, slope = self.layers[k]
-            g = _activation_backward(g, saved[k + 1], kind, slope)
+            weight, bias, kind, slope, bn = self.layers[k]
+            if bn is not None:
+                g = _batch_norm_backward(bn, g, tape.acts[k], tape.stats[k], params)
+            g = _activation_backward(g, tape.acts[k], kind, slope)
             if params:
-                _accumulate(weight, _weight_grad(g, saved[k]))
+                _accumulate(weight, _weight_grad(g, tape.inputs[k]))
                 if bias is not None:
                     _accumulate(bias, g.sum(0))
             if k or inputs:
@@ -106,7 +128,7 @@ class MLPBackprop:
                 g = g * weight if g.shape[1] == 1 else torch.mm(g, weight)
         return g if inputs else None
 
-    def r1_backward(self, saved: list[Tensor], rows: int, scale: float) -> Tensor:
+    def r1_backward(self, tape: Tape, rows: int, scale: float) -> Tensor:
         """Add ∂/∂W of  scale · Σ_i ‖∇ₓ D(x_i)‖²  over the first `rows` samples of a forward pass
         (D's logit per sample, piecewise-linear layers) to the weights' `.grad`; returns ∇ₓ D (rows, in).
 
@@ -116,21 +138,46 @@ class MLPBackprop:
         Back-propagating P = scale · Σ ‖u_0‖² through it (δu_0 = 2 · scale · u_0):
             ∂P/∂W_k = a_kᵀ δu_k,   δu_{k+1} = m_k ⊙ (δu_k W_kᵀ).
         Biases get no gradient (they move where the pieces are, not their slopes)."""
-        assert self.piecewise_linear, "R1 by hand needs relu / leaky relu / linear layers"
-        masks = [y[:rows] for y in saved[1:]]
+        assert self.piecewise_linear, "R1 by hand needs relu / leaky relu / linear layers without BatchNorm"
+        masks = [y[:rows] for y in tape.acts]
         u = masks[-1].new_ones(rows, 1)  # ∂ logit / ∂ logit
         a: list[Tensor] = [u] * len(self.layers)
         for k in range(len(self.layers) - 1, -1, -1):
-            weight, _, kind, slope = self.layers[k]
-            a[k] = _activation_backward(u, masks[k], kind, slope)
-            u = torch.mm(a[k], weight)
+            layer = self.layers[k]
+            a[k] = _activation_backward(u, masks[k], layer.kind, layer.slope)
+            u = torch.mm(a[k], layer.weight)
         grad_x = u  # (rows, in)
         delta = grad_x * (2.0 * scale)
-        for k, (weight, _, kind, slope) in enumerate(self.layers):
-            _accumulate(weight, torch.mm(a[k].t(), delta))
+        for k, layer in enumerate(self.layers):
+            _accumulate(layer.weight, torch.mm(a[k].t(), delta))
             if k + 1 < len(self.layers):
-                delta = _activation_backward(torch.mm(delta, weight.t()), masks[k], kind, slope)
+                delta = _activation_backward(torch.mm(delta, layer.weight.t()), masks[k], layer.kind, layer.slope)
         return grad_x
+
+
+def _batch_norm(bn: nn.BatchNorm1d, h: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(output, batch mean, 1/std) as nn.BatchNorm1d.forward computes them, running statistics updated."""
+    momentum = 0.0 if bn.momentum is None else bn.momentum
+    if bn.training and bn.track_running_stats:
+        bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:  # cumulative moving average
+            momentum = 1.0 / float(bn.num_batches_tracked)
+    batch_stats = bn.training or not bn.track_running_stats
+    return torch.ops.aten.native_batch_norm(h, bn.weight, bn.bias, bn.running_mean, bn.running_var,
+                                            batch_stats, momentum, bn.eps)
+
+
+def _batch_norm_backward(bn: nn.BatchNorm1d, g: Tensor, h: Tensor, stats: list[Tensor], params: bool) -> Tensor:
+    """∂L/∂(BatchNorm input) — through the batch statistics too — and γ, β's gradients."""
+    mean, invstd = stats
+    affine = params and bn.weight is not None
+    batch_stats = bn.training or not bn.track_running_stats
+    grad_in, grad_w, grad_b = torch.ops.aten.native_batch_norm_backward(
+        g, h, bn.weight, bn.running_mean, bn.running_var, mean, invstd, batch_stats, bn.eps, [True, affine, affine])
+    if affine:
+        _accumulate(bn.weight, grad_w)
+        _accumulate(bn.bias, grad_b)
+    return grad_in
 
 
 def _activation_backward(g: Tensor, y: Tensor, kind: str, slope: float) -> Tensor:

@@ -1,7 +1,8 @@
 """Hand-written MLP steps (gankit/algorithms/mlp_steps.py) train exactly as the autograd steps do.
 
 In float64 the two agree to rounding through several whole D and G steps: every loss, split and
-joint D updates, lazy R1, label smoothing, instance noise, weight clipping, EMA. Runs that need
+joint D updates, lazy R1, label smoothing, instance noise, weight clipping, EMA, BatchNorm in G or D
+(running statistics included: they are buffers in the compared state). Runs that need
 autograd must not get the hand-written steps.
 """
 from __future__ import annotations
@@ -24,6 +25,9 @@ CASES = {
     "wgan-clip-rmsprop": ("wgan",),
     "lsgan": ("lsgan", "model.d.feature_dim=2"),
     "hinge-loss": ("gan", "loss.name=hinge"),
+    "g-batchnorm": ("gan", "model.g.batchnorm=true", "model.g.bn_momentum=0.3", "model.g.hidden=[8, 8]"),
+    "d-batchnorm": ("gan", "model.d.batchnorm=true", "model.d.activation=leaky_relu"),  # real, fake apart
+    "d-batchnorm-split": ("gan", "model.d.batchnorm=true", "train.d_update=split"),
 }
 
 
@@ -66,7 +70,7 @@ def test_hand_written_steps_equal_autograd_steps(case):
 @pytest.mark.parametrize("algorithm,overrides,info", [
     ("gan", ("train.manual_backward=false",), VECTOR),
     ("gan", ("train.precision=bf16",), VECTOR),
-    ("gan", ("model.g.batchnorm=true",), VECTOR),
+    ("gan", ("reg.r1_gamma=1.0", "model.d.batchnorm=true"), VECTOR),  # ... and no BatchNorm in D
     ("gan", ("model.d.dropout=0.2",), VECTOR),
     ("gan", ("reg.pack=2",), VECTOR),
     ("gan", ("reg.r1_gamma=1.0", "model.d.activation=tanh"), VECTOR),  # R1 by hand needs a piecewise-linear D

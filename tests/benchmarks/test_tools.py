@@ -12,3 +12,18 @@ def test_profile_prints_the_top_operators(capsys):
     profile.main(["circle", "--steps", "3", "--rows", "5"])
     out = capsys.readouterr().out
     assert "aten::" in out and "Self CPU time total" in out
+
+
+def test_warmup_steps_are_not_timed(tmp_path, monkeypatch):
+    """--warmup: the trainer takes the untimed steps first, then the timed ones continue the same run."""
+    seen = []
+    original = speed.Trainer.fit
+
+    def fit(self):
+        seen.append((self.step, self.cfg.train.steps))
+        return original(self)
+
+    monkeypatch.setattr(speed.Trainer, "fit", fit)
+    cfg, _ = speed.workload_config("circle", ["train.steps=4"], "cpu", str(tmp_path))
+    assert speed.gankit_seconds(cfg, warmup=2) > 0
+    assert seen == [(0, 2), (2, 6)]
