@@ -91,3 +91,20 @@ def test_wrapped_networks_keep_autograd():
     algo.optimizers()
     algo.nets["D"] = torch.nn.Sequential(algo.nets["D"])  # what torch.compile / DDP wrapping looks like here
     assert algo.manual_steps() is None
+
+
+@pytest.mark.parametrize("preset,overrides", [
+    ("circle", []), ("quadratic", []), ("grid25", []), ("ring8", []), ("grid25-wgan", []),
+    ("mnist-mlp", ["data.name=digits"]),  # seed 001's BatchNorm G (on the bundled 8x8 digits here)
+])
+def test_the_toy_presets_take_the_hand_written_steps(tmp_path, preset, overrides):
+    """The speed figures in benchmarks/RESULTS.md assume these presets skip autograd: a change that
+    silently sends one back (a dropout layer, a new wrapper) should fail here, not in a benchmark."""
+    import gankit
+    from gankit.config import apply_overrides
+
+    cfg = apply_overrides(gankit.load_config(preset), overrides + [
+        "train.steps=2", "train.progress=false", "eval.plots=false", "eval.metrics=false",
+        f"train.out_dir={tmp_path}"])
+    run = gankit.train(cfg)
+    assert run.algo.manual_steps() is not None
