@@ -11,6 +11,7 @@ gankit/plain (median over rounds), and achieved GFLOP/s against a measured fp32 
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import statistics
 import time
@@ -44,6 +45,7 @@ def workload_config(name: str, extra: list[str], device: str, out: str):
 def gankit_seconds(cfg, warmup: int = 0) -> float:
     """Seconds for cfg.train.steps steps of gankit's Trainer, after `warmup` untimed steps of the same
     trainer (torch.compile compiles there; 0: the first steps' one-off costs are timed too)."""
+    cfg = copy.deepcopy(cfg)  # the trainer changes its config (steps below, epochs): keep the caller's intact
     trainer = Trainer(cfg)
     if warmup:
         steps = cfg.train.steps

@@ -12,6 +12,8 @@ torch.compile or DDP, and R1 only with a piecewise-linear D without BatchNorm. A
 """
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import Tensor
 
@@ -22,7 +24,9 @@ from gankit.penalties import lazy_scale
 
 class MLPSteps:
     def __init__(self, algo, g: MLPBackprop, d: MLPBackprop):
-        self.algo, self.g, self.d = algo, g, d
+        # A weak reference: the recipe owns these steps, and a cycle would keep a finished run's
+        # tensors alive until Python's cycle collector happens to run (sweeps in one process slow down).
+        self.algo, self.g, self.d = weakref.proxy(algo), g, d
 
     @classmethod
     def attach(cls, algo) -> "MLPSteps | None":

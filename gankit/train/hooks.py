@@ -7,6 +7,7 @@ that needs a "what if" update (seed 004's before/after figure) works on copies.
 from __future__ import annotations
 
 import json
+import weakref
 from pathlib import Path
 
 import torch
@@ -16,7 +17,10 @@ from gankit.algorithms.base import unwrap
 
 class Hooks:
     def __init__(self, trainer):
-        self.t = trainer
+        # Back-references are weak (here and in the kind hooks): the trainer owns its hooks, and
+        # reference cycles would keep a finished run's tensors alive until the cycle collector runs —
+        # several runs in one process (sweeps, notebooks, benchmarks) then got slower run by run.
+        self.t = weakref.proxy(trainer)
         self.dir: Path = trainer.run_dir
         self.info = trainer.data.info
         self.vector = self.info.kind == "vector"

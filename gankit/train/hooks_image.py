@@ -4,6 +4,7 @@ training seed 002's "predict" step (eval.predict images from the final G, one fi
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import torch
@@ -34,7 +35,7 @@ def grid_columns(n: int) -> int:
 
 class ImageHooks:
     def __init__(self, hooks):
-        self.h, self.t, self.dir, self.info = hooks, hooks.t, hooks.dir, hooks.info
+        self.h, self.t, self.dir, self.info = weakref.proxy(hooks), hooks.t, hooks.dir, hooks.info
         self.scale = display_scale(*self.info.shape[1:3])
 
     def on_eval(self, step: int, real_norm: torch.Tensor, fake_norm: torch.Tensor, acc: dict) -> dict:

@@ -3,6 +3,7 @@ function, summary statistics and the toy metrics (seeds 000, 001 and 004)."""
 from __future__ import annotations
 
 import copy
+import weakref
 
 import numpy as np
 import torch
@@ -12,7 +13,7 @@ from gankit.algorithms.base import frozen, unwrap
 
 class VectorHooks:
     def __init__(self, hooks):
-        self.h, self.t, self.dir, self.info = hooks, hooks.t, hooks.dir, hooks.info
+        self.h, self.t, self.dir, self.info = weakref.proxy(hooks), hooks.t, hooks.dir, hooks.info
         self.limits = None  # scatter axes, fixed at the first evaluation
 
     def on_end(self, step: int) -> None:
