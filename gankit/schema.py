@@ -119,6 +119,7 @@ class TrainConfig:
     compile: bool = False           # torch.compile the networks
     channels_last: bool = False     # images: NHWC memory layout for convolutions
     manual_backward: bool = True    # plain MLP GANs: gradients by hand, not autograd (same maths; toys 1.4-1.9x faster)
+    keep_freed_memory: bool = True  # CPU, glibc: freed memory stays mapped for the next step (train/host_memory.py)
     deterministic: bool = False     # CUDA: deterministic cuDNN kernels (exact resume on GPU; CPU always is)
     time_limit: float | None = None  # stop after this many seconds of training (benchmarks at equal budgets)
     threads: int | None = None      # CPU threads for torch (default: 1 for tiny MLPs, else torch's choice)
