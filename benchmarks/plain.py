@@ -4,7 +4,7 @@
 It trains the networks gankit builds for a config (same architecture, same initial weights) in the
 same update order, so `benchmarks/speed.py` can time the two side by side. Where gankit's layers
 have their own implementation (TensorFlow "same" padding, the GEMM path for one-channel
-convolutions), the plain loop gets the stock torch.nn layers a user would write instead
+convolutions, dropout masks from `rand`), the plain loop gets the stock torch.nn layers a user would write instead
 (`stock_layers`): the comparison is gankit against hand-written PyTorch, not against itself.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import gankit.models  # noqa: F401  (registers architectures)
 from gankit.config import Config
 from gankit.data import build_data
 from gankit.models.keras_dcgan import SameConv2d, SameConvTranspose2d, same_padding
+from gankit.models.layers import Dropout
 from gankit.registry import ARCHITECTURES
 
 
@@ -49,6 +50,8 @@ def stock_layers(net: nn.Module) -> nn.Module:
                                        child.padding, bias=child.bias is not None)
             stock.load_state_dict(child.state_dict())
             setattr(net, name, stock)
+        elif isinstance(child, Dropout):  # gankit's CPU masks come from rand; a user writes nn.Dropout
+            setattr(net, name, nn.Dropout(child.p).train(child.training))
         else:  # a cropped transposed convolution is already stock torch + a slice
             stock_layers(child)
     return net

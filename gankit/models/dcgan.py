@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.errors import GankitError
-from gankit.models.layers import activation, init_weights, maybe_spectral_norm
+from gankit.models.layers import Dropout, activation, init_weights, maybe_spectral_norm
 from gankit.registry import ARCHITECTURES
 
 START_SIZES = range(4, 9)  # the smallest feature map G starts from (and D ends at), in pixels
@@ -124,7 +124,7 @@ class DCGANDiscriminator(nn.Module):
                 layers.append(nn.BatchNorm2d(c_out, momentum=cfg.bn_momentum, eps=cfg.bn_eps))
             layers.append(activation(cfg.activation, cfg.slope))
             if cfg.dropout > 0:
-                layers.append(nn.Dropout(cfg.dropout))
+                layers.append(Dropout(cfg.dropout))
             c_in, height, width = c_out, height // 2, width // 2
         layers.append(nn.Flatten())  # (N, C * h * w)
         self.body = nn.Sequential(*layers)

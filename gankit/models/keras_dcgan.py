@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from gankit.config import NetConfig
 from gankit.models.dcgan import CentreCrop, image_shape
 from gankit.models.fast_conv import conv2d_single_output, single_output_conv_applies
-from gankit.models.layers import activation, init_weights
+from gankit.models.layers import Dropout, activation, init_weights
 from gankit.registry import ARCHITECTURES
 
 
@@ -160,7 +160,7 @@ class KerasConvDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         for c_in, c_out in ((channels, 64), (64, 128)):
             layers += [_keras(SameConv2d(c_in, c_out, 5, 2), cfg.init),  # side -> ceil(side / 2)
-                       nn.LeakyReLU(cfg.slope), nn.Dropout(cfg.dropout)]
+                       nn.LeakyReLU(cfg.slope), Dropout(cfg.dropout)]
             height, width = math.ceil(height / 2), math.ceil(width / 2)
         layers.append(nn.Flatten())  # (N, 128 * 7 * 7) for 28 x 28
         self.body = nn.Sequential(*layers)

@@ -23,6 +23,37 @@ def activation(name: str, slope: float = 0.2) -> nn.Module:
     raise GankitError(f"unknown activation '{name}'; expected one of: relu, leaky_relu, tanh, sigmoid, none")
 
 
+class Dropout(nn.Dropout):
+    """nn.Dropout whose CPU masks come from `torch.rand` instead of `bernoulli_`.
+
+    Why by hand: torch's CPU `bernoulli_(1 - p)` draws one number at a time: 42 ms for seed 002's
+    (256, 64, 14, 14) mask on 2 cores, against 16 ms for `rand` (vectorised), and D draws four such
+    masks per training step. The mask is the same Bernoulli(1 - p), P(U >= p) = 1 - p for U ~ U[0, 1),
+    with kept values scaled by 1 / (1 - p); only the random numbers differ from nn.Dropout's.
+    Other devices (fused kernels there), eval mode and p in {0, 1} keep nn.Dropout's own code."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or x.device.type != "cpu" or not 0.0 < self.p < 1.0 or self.inplace:
+            return super().forward(x)
+        keep = torch.rand_like(x, dtype=torch.float32) >= self.p  # fp32 draws also under bf16 autocast
+        return _KeepAndScale.apply(x, keep, 1.0 / (1.0 - self.p))
+
+
+class _KeepAndScale(torch.autograd.Function):
+    """y = x * keep * scale, and the same for the gradient (saves the 1-byte mask, not a float one)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, keep: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.save_for_backward(keep)
+        ctx.scale = scale
+        return x.mul(keep).mul_(scale)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (keep,) = ctx.saved_tensors
+        return grad.mul(keep).mul_(ctx.scale), None, None  # differentiable ops: double backward works (R1, GP)
+
+
 INITS = ("glorot", "he_uniform", "normal", "torch")
 
 

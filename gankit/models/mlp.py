@@ -11,7 +11,7 @@ import math
 from torch import Tensor, nn
 
 from gankit.config import NetConfig
-from gankit.models.layers import activation, init_weights, maybe_spectral_norm
+from gankit.models.layers import Dropout, activation, init_weights, maybe_spectral_norm
 from gankit.registry import ARCHITECTURES
 
 
@@ -30,7 +30,7 @@ def _hidden_stack(n_in: int, cfg: NetConfig, batchnorm: bool) -> tuple[nn.Sequen
         if batchnorm:
             layers.append(nn.BatchNorm1d(width, momentum=cfg.bn_momentum, eps=cfg.bn_eps))
         if cfg.dropout > 0:
-            layers.append(nn.Dropout(cfg.dropout))
+            layers.append(Dropout(cfg.dropout))
         n_in = width
     return nn.Sequential(*layers), n_in
 

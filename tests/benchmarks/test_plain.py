@@ -4,6 +4,7 @@ import torch
 from benchmarks.plain import plain_loop, stock_layers
 from gankit.config import apply_overrides, load_config
 from gankit.models.keras_dcgan import SameConv2d, SameConvTranspose2d
+from gankit.models.layers import Dropout
 from gankit.registry import ARCHITECTURES
 
 
@@ -15,7 +16,7 @@ def test_stock_layers_compute_the_same_network():
     G, D = nets["G"].eval(), nets["D"].eval()
     expected_fake, expected_logit = G(z), D(x)
     G, D = stock_layers(G), stock_layers(D)
-    custom = [m for net in (G, D) for m in net.modules() if isinstance(m, (SameConv2d, SameConvTranspose2d))]
+    custom = [m for net in (G, D) for m in net.modules() if isinstance(m, (SameConv2d, SameConvTranspose2d, Dropout))]
     assert custom == []  # only stock torch.nn layers remain
     assert torch.allclose(G(z), expected_fake, atol=1e-5) and torch.allclose(D(x), expected_logit, atol=1e-5)
 
