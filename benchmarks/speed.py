@@ -104,10 +104,10 @@ def main(argv=None) -> None:
                         help="run the plain loop under gankit's host-memory setting too (train/host_memory.py): "
                              "what the rest of gankit gains")
     args = parser.parse_args(argv)
-    peak = matmul_peak_gflops(args.device)
+    peaks = [matmul_peak_gflops(args.device)]  # measured again each round: the VM's speed drifts
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu} | {torch.get_num_threads()} threads | torch {torch.__version__} "
-          f"| device {args.device} | fp32 matmul peak {peak:.0f} GFLOP/s | extra: {args.extra or 'none'}"
+          f"| device {args.device} | fp32 matmul peak at start {peaks[0]:.0f} GFLOP/s | extra: {args.extra or 'none'}"
           f"{' | plain loop keeps freed memory too' if args.plain_keeps_memory else ''}")
     print("| workload | plain it/s | gankit it/s | gankit/plain (median) | real img/s (gankit) "
           "| GFLOP/s plain | GFLOP/s gankit | of peak (plain, gankit) |")
@@ -118,6 +118,7 @@ def main(argv=None) -> None:
         gcfg, _ = workload_config(name, args.extra + [f"train.steps={steps}"], args.device, args.out)
         plain, ours = [], []
         for _ in range(args.rounds):
+            peaks.append(matmul_peak_gflops(args.device))
             threads = torch.get_num_threads()
             with keep_freed_memory(args.plain_keeps_memory):  # otherwise glibc's defaults, as a user's script has
                 if args.warmup:
@@ -129,9 +130,12 @@ def main(argv=None) -> None:
         flops = flops_per_iteration(cfg)  # the same networks: gankit's extra work (penalties, EMA) not counted
         gflops_plain, gflops_ours = (flops * statistics.median(r) / 1e9 for r in (plain, ours))
         images = statistics.median(ours) * cfg.train.batch_size
+        peak = max(peaks)
         print(f"| {name} | {_fmt(statistics.median(plain))} | {_fmt(statistics.median(ours))} | {ratio:.2f}x | "
               f"{images:.0f} | {gflops_plain:.1f} | {gflops_ours:.1f} | {gflops_plain / peak:.2f}, "
               f"{gflops_ours / peak:.2f} |", flush=True)
+    print(f"# of peak = against the best of {len(peaks)} matmul peak measurements, {max(peaks):.0f} GFLOP/s "
+          f"(range {min(peaks):.0f}-{max(peaks):.0f})")
 
 
 def _fmt(rate: float) -> str:
