@@ -73,3 +73,16 @@ def test_trainer_keeps_freed_memory_on_the_cpu_unless_told_not_to(tmp_path, monk
     Trainer(apply_overrides(load_config("circle"), quiet)).fit()
     Trainer(apply_overrides(load_config("circle"), quiet + ["train.keep_freed_memory=false"])).fit()
     assert seen == [True, False]
+
+
+def test_the_setting_changes_no_number(tmp_path):
+    """Where tensors live is not what they hold: the same run with and without gives the same weights."""
+    quiet = ["eval.every=1000", "eval.plots=false", "eval.metrics=false", "train.progress=false", "train.steps=8",
+             "train.device=cpu", "train.batch_size=32", "train.fake_batch_size=32", "train.g_batch_size=32"]
+    runs = []
+    for keep in ("true", "false"):  # built and trained one after the other (each seeds torch when built)
+        runs.append(Trainer(apply_overrides(load_config("mnist-dcgan"), quiet + [
+            "data.name=digits", f"train.out_dir={tmp_path / keep}", f"train.keep_freed_memory={keep}"])))
+        runs[-1].fit()
+    kept, default = (run.algo.nets["G"].state_dict() for run in runs)
+    assert all(torch.equal(kept[k], default[k]) for k in kept)
