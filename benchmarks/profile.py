@@ -1,20 +1,50 @@
-"""Where a training step's time goes: torch.profiler's top operators for gankit's trainer on a workload.
+"""Where a training step's time goes: the top operators of gankit's trainer on a workload.
 
-    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2]
+    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2] [--wall]
 
 Warm-up steps first, then `--steps` profiled iterations (evaluation hooks off, as in benchmarks.speed).
-Self CPU time per operator, grouped by input shape for image workloads (which layer is slow).
+Default: torch.profiler's self CPU time per operator, grouped by input shape for image workloads
+(which layer is slow). `--wall`: each operator timed with a clock around it instead (a dispatch
+mode; ~10 us per op of its own) — on this VM torch.profiler inflated even 100 MiB elementwise ops
+several-fold (leaky_relu 181 ms under it, ~10 ms without), so big-op workloads read better this way.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import time
 
 import torch
 from torch.profiler import ProfilerActivity, profile
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks.speed import WORKLOADS, workload_config
 from gankit.train.host_memory import keep_freed_memory
 from gankit.train.trainer import Trainer
+
+
+class WallClock(TorchDispatchMode):
+    """Seconds spent in each (operator, first input's shape), summed (CPU ops run synchronously)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds, self.calls = collections.Counter(), collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        start = time.perf_counter()
+        out = func(*args, **(kwargs or {}))
+        key = (func.__name__, next((tuple(a.shape) for a in args if isinstance(a, torch.Tensor)), ()))
+        self.seconds[key] += time.perf_counter() - start
+        self.calls[key] += 1
+        return out
+
+    def table(self, steps: int, wall: float, rows: int) -> str:
+        lines = [f"wall {wall / steps * 1e3:.1f} ms/step, of which in operators {sum(self.seconds.values()) / steps * 1e3:.1f}",
+                 "| ms/step | % of wall | calls/step | operator | first input's shape |", "|---|---|---|---|---|"]
+        for (name, shape), s in self.seconds.most_common(rows):
+            lines.append(f"| {s / steps * 1e3:.1f} | {100 * s / wall:.1f} | {self.calls[name, shape] / steps:g} "
+                         f"| {name} | {shape} |")
+        return "\n".join(lines)
 
 
 def main(argv=None) -> None:
@@ -23,6 +53,7 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=None, help="profiled iterations (default: a tenth of speed's)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default: a fifth of --steps)")
     parser.add_argument("--rows", type=int, default=15)
+    parser.add_argument("--wall", action="store_true", help="time each operator with a clock, not torch.profiler")
     parser.add_argument("--set", dest="extra", action="append", default=[])
     parser.add_argument("--out", default="/tmp/gankit-profile")
     args = parser.parse_args(argv)
@@ -30,16 +61,22 @@ def main(argv=None) -> None:
     warm = args.warmup or max(1, steps // 5)
     cfg, _ = workload_config(args.workload, args.extra + [f"train.steps={warm}"], "cpu", args.out)
     trainer = Trainer(cfg)
+    images = len(trainer.data.info.shape) == 3
+    print(f"# {args.workload}: {steps} profiled iterations after {warm} warm-up, torch {torch.__version__}")
     # one host-memory scope over the warm-up and the profiled fit, as in one long fit (benchmarks.speed)
     with keep_freed_memory(cfg.train.keep_freed_memory):
         trainer.fit()  # warm-up (and the thread choice fit() makes, restored after it)
         trainer.cfg.train.steps = warm + steps
-        images = len(trainer.data.info.shape) == 3
+        if args.wall:
+            start, clock = time.perf_counter(), WallClock()
+            with clock:
+                trainer.fit()
+            print(clock.table(steps, time.perf_counter() - start, args.rows))
+            return
         with profile(activities=[ProfilerActivity.CPU], record_shapes=images) as prof:
             trainer.fit()
     table = prof.key_averages(group_by_input_shape=images).table(
         sort_by="self_cpu_time_total", row_limit=args.rows, max_name_column_width=36, max_shapes_column_width=60)
-    print(f"# {args.workload}: {steps} profiled iterations after {warm} warm-up, torch {torch.__version__}")
     print(table)
 
 

@@ -14,6 +14,15 @@ def test_profile_prints_the_top_operators(capsys):
     assert "aten::" in out and "Self CPU time total" in out
 
 
+def test_profile_wall_clock_times_each_operator(capsys):
+    profile.main(["circle", "--steps", "3", "--rows", "5", "--wall"])
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| ms/step")]
+    assert len(rows) == 5 and all(float(row.split("|")[1]) > 0 for row in rows)
+    # the manual MLP steps run matmuls: addmm or mm is among the top operators of circle
+    assert any(row.split("|")[4].strip().startswith(("addmm.", "mm.")) for row in rows), rows
+
+
 def test_warmup_steps_are_not_timed(tmp_path, monkeypatch):
     """--warmup: the trainer takes the untimed steps first, then the timed ones continue the same run."""
     seen = []
