@@ -19,7 +19,6 @@ from torch.profiler import ProfilerActivity, profile
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks.speed import WORKLOADS, workload_config
-from gankit.train.host_memory import keep_freed_memory
 from gankit.train.trainer import Trainer
 
 
@@ -64,7 +63,7 @@ def main(argv=None) -> None:
     images = len(trainer.data.info.shape) == 3
     print(f"# {args.workload}: {steps} profiled iterations after {warm} warm-up, torch {torch.__version__}")
     # one host-memory scope over the warm-up and the profiled fit, as in one long fit (benchmarks.speed)
-    with keep_freed_memory(cfg.train.keep_freed_memory):
+    with trainer.host_memory():
         trainer.fit()  # warm-up (and the thread choice fit() makes, restored after it)
         trainer.cfg.train.steps = warm + steps
         if args.wall:

@@ -49,7 +49,7 @@ def gankit_seconds(cfg, warmup: int = 0) -> float:
     cfg = copy.deepcopy(cfg)  # the trainer changes its config (steps below, epochs): keep the caller's intact
     trainer = Trainer(cfg)
     # One host-memory scope over both fits, as over one long fit: the heap the warm-up grew is kept.
-    with keep_freed_memory(cfg.train.keep_freed_memory and trainer.rt.device.type == "cpu"):
+    with trainer.host_memory():
         if warmup:
             steps = cfg.train.steps
             trainer.cfg.train.steps = warmup

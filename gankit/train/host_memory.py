@@ -4,8 +4,8 @@ Why: glibc serves every allocation above its mmap threshold (at most 32 MiB) wit
 and gives it back with `munmap` when freed. A conv GAN's activations are that large (seed 002's G:
 256 × 128 × 28 × 28 floats = 100 MiB), so every step maps new pages and touches each of them for the
 first time: a page fault per 4 KiB. On a 2-core VM that is most of an elementwise op's time
-(`x + y` on 100 MiB: 54 ms against 12 ms into reused memory) and 14 % of an mnist-dcgan step
-(benchmarks/RESULTS.md, "Speed"). PyTorch's CPU tuning guide swaps in jemalloc or tcmalloc for the
+(`x + y` on 100 MiB: 54 ms against 12 ms into reused memory); an mnist-dcgan step took ~200,000
+page faults and ~2.0 s, against none and ~1.6 s with memory kept (benchmarks/RESULTS.md, "Speed"). PyTorch's CPU tuning guide swaps in jemalloc or tcmalloc for the
 same reason; that needs `LD_PRELOAD` before Python starts, so gankit instead asks glibc itself
 (`mallopt`, no library wraps it) to take large blocks from the heap and not return its top to the
 system: freed activations are reused by the next step, already mapped.
