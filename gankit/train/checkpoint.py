@@ -27,7 +27,8 @@ from gankit.utils.io import atomic_path, write_json
 STEP_FILE = re.compile(r"^step_(\d+)\.json$")
 
 
-def _rng_state() -> tuple[dict[str, torch.Tensor], dict]:
+def rng_state() -> tuple[dict[str, torch.Tensor], dict]:
+    """Every global random stream training draws from: torch (CPU, and CUDA once started), Python, NumPy."""
     tensors = {"rng/torch": torch.get_rng_state()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, state in enumerate(torch.cuda.get_rng_state_all()):
@@ -39,7 +40,7 @@ def _rng_state() -> tuple[dict[str, torch.Tensor], dict]:
     return tensors, plain
 
 
-def _set_rng_state(tensors: dict[str, torch.Tensor], plain: dict) -> None:
+def set_rng_state(tensors: dict[str, torch.Tensor], plain: dict) -> None:
     torch.set_rng_state(tensors["rng/torch"])
     cuda = sorted((k for k in tensors if k.startswith("rng/cuda/")), key=lambda k: int(k.rsplit("/", 1)[1]))
     if cuda and torch.cuda.is_available():
@@ -80,7 +81,7 @@ def save_checkpoint(directory: Path, step: int, nets: dict[str, nn.Module],
                     optimizers: dict[str, torch.optim.Optimizer], extra: dict, keep_last: int = 3) -> Path:
     """Write step_{step}.{safetensors,json}, then move the `latest` pointer, then prune old ones."""
     directory.mkdir(parents=True, exist_ok=True)
-    tensors, rng_plain = _rng_state()
+    tensors, rng_plain = rng_state()
     for name, net in nets.items():
         for key, value in net.state_dict().items():
             tensors[f"net/{name}/{key}"] = value
@@ -153,5 +154,5 @@ def restore(tensors: dict, plain: dict, nets: dict[str, nn.Module], optimizers: 
     load_nets(tensors, nets)
     for name, opt in optimizers.items():
         opt.load_state_dict(_join_optimizer(name, tensors, plain["optimizers"][name]))
-    _set_rng_state(tensors, plain["rng"])
+    set_rng_state(tensors, plain["rng"])
     return int(plain["step"])

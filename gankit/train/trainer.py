@@ -40,6 +40,11 @@ class Trainer:
     def __init__(self, cfg: Config, resume: str | Path | None = None):
         self.cfg = cfg
         self.rt = setup_runtime(cfg.train.device)
+        self._rng: tuple | None = None  # this trainer's random streams between calls (own_random_streams)
+        with self.own_random_streams():
+            self._build(cfg, resume)
+
+    def _build(self, cfg: Config, resume: str | Path | None) -> None:
         seed_everything(cfg.train.seed, self.rt.rank)
         self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
         # Epoch schedules (seed 003) become steps once the data size N is known: N // global batch.
@@ -135,10 +140,26 @@ class Trainer:
             # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
-            with self.host_memory():
+            with self.own_random_streams(), self.host_memory():
                 return self._fit()
         finally:
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it
+
+    @contextlib.contextmanager
+    def own_random_streams(self):
+        """Draw from this trainer's own random streams, and leave the caller's as they were.
+        Training draws from the global generators (torch, NumPy, Python: dropout, data batches, noise),
+        so without this two trainers built before either is fitted would share one stream and the
+        numbers of each would depend on the order they are fitted in, and a trainer would move the
+        caller's stream. Its state is carried from construction (seed, resumed checkpoint) to each fit."""
+        caller = ckpt.rng_state()
+        if self._rng is not None:
+            ckpt.set_rng_state(*self._rng)
+        try:
+            yield
+        finally:
+            self._rng = ckpt.rng_state()
+            ckpt.set_rng_state(*caller)
 
     def host_memory(self):
         """The scope `fit` trains in: on the CPU, freed memory stays mapped for the next step (a conv
