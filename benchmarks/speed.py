@@ -109,7 +109,7 @@ def main(argv=None) -> None:
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu} | {torch.get_num_threads()} threads | torch {torch.__version__} "
           f"| device {args.device} | fp32 matmul peak at start {peaks[0]:.0f} GFLOP/s | extra: {args.extra or 'none'}"
           f"{' | plain loop keeps freed memory too' if args.plain_keeps_memory else ''}")
-    print("| workload | plain it/s | gankit it/s | gankit/plain (median) | real img/s (gankit) "
+    print("| workload | plain it/s | gankit it/s | gankit/plain (median, range over rounds) | real img/s (gankit) "
           "| GFLOP/s plain | GFLOP/s gankit | of peak (plain, gankit) |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.workloads.split(","):
@@ -126,12 +126,14 @@ def main(argv=None) -> None:
                 plain.append(steps / plain_loop(cfg, steps, device=args.device))
             torch.set_num_threads(threads)
             ours.append(steps / gankit_seconds(gcfg, args.warmup))
-        ratio = statistics.median(o / p for o, p in zip(ours, plain))
+        ratios = [o / p for o, p in zip(ours, plain)]
+        ratio = statistics.median(ratios)
         flops = flops_per_iteration(cfg)  # the same networks: gankit's extra work (penalties, EMA) not counted
         gflops_plain, gflops_ours = (flops * statistics.median(r) / 1e9 for r in (plain, ours))
         images = statistics.median(ours) * cfg.train.batch_size
         peak = max(peaks)
-        print(f"| {name} | {_fmt(statistics.median(plain))} | {_fmt(statistics.median(ours))} | {ratio:.2f}x | "
+        print(f"| {name} | {_fmt(statistics.median(plain))} | {_fmt(statistics.median(ours))} | {ratio:.2f}x "
+              f"({min(ratios):.2f}-{max(ratios):.2f}) | "
               f"{images:.0f} | {gflops_plain:.1f} | {gflops_ours:.1f} | {gflops_plain / peak:.2f}, "
               f"{gflops_ours / peak:.2f} |", flush=True)
     print(f"# of peak = against the best of {len(peaks)} matmul peak measurements, {max(peaks):.0f} GFLOP/s "

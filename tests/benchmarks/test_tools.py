@@ -5,7 +5,10 @@ from benchmarks import profile, speed
 def test_speed_prints_a_row_per_workload(capsys):
     speed.main(["--workloads", "circle", "--rounds", "1", "--scale", "0.01"])
     row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| circle |")]
-    assert len(row) == 1 and row[0].count("|") == 9 and "x |" in row[0]
+    assert len(row) == 1 and row[0].count("|") == 9
+    ratio = row[0].split("|")[4].strip()  # "1.23x (1.23-1.23)": the median and the per-round range
+    median, low, high = float(ratio.split("x")[0]), *map(float, ratio.split("(")[1].rstrip(")").split("-"))
+    assert 0 < low <= median <= high
 
 
 def test_profile_prints_the_top_operators(capsys):
