@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from gankit.errors import GankitError
-from gankit.schema import (CondConfig, Config, DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,  # noqa: F401
+from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, CondConfig, Config, DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,  # noqa: F401
                            OptimConfig, OptimizerConfig, RegConfig, TrainConfig)
 from gankit.utils.io import atomic_open
 
@@ -150,15 +150,21 @@ def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
         node, parts = data, key.split(".")
         for i, part in enumerate(parts[:-1]):
             if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
-                raise GankitError(f"unknown config key '{'.'.join(parts[:i + 1])}' in override '{item}'")
+                raise GankitError(f"unknown config key '{'.'.join(parts[:i + 1])}' in override '{item}'"
+                                  f"{_expected(node)}")
             node = node[part]
         leaf = parts[-1]
         if leaf not in node and not _is_free_mapping(cfg, parts[:-1]):
-            raise GankitError(f"unknown config key '{key}' in override '{item}'")
+            raise GankitError(f"unknown config key '{key}' in override '{item}'{_expected(node)}")
         node[leaf] = value
     new = from_dict(Config, data)
     validate(new)
     return new
+
+
+def _expected(node) -> str:
+    """'; expected one of: a, b, c' for the keys of a config section (as a config file's error says)."""
+    return f"; expected one of: {', '.join(node)}" if isinstance(node, dict) and node else ""
 
 
 def _is_free_mapping(cfg: Config, parts: list[str]) -> bool:
@@ -182,6 +188,9 @@ CHOICES = {
     "train.lr_decay": ("none", "linear", "cosine"),
     "model.cond.d_mode": ("projection", "concat"),
     "eval.reference_split": ("train", "test"),
+    **{f"model.{net}.{key}": names for net in ("g", "d")
+       for key, names in (("activation", ACTIVATIONS), ("init", INITS))},
+    "model.g.out_activation": OUT_ACTIVATIONS,
 }
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
             "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack",
@@ -232,6 +241,16 @@ def validate(cfg: Config) -> None:
                           f"got {cfg.model.cond.categorical}")
     if cfg.train.keep_last < 0:
         raise GankitError("config key 'train.keep_last' must be >= 0")
+    if not 0.0 <= cfg.train.lr_decay_start < 1.0:
+        raise GankitError(f"config key 'train.lr_decay_start' must be in [0, 1) (the fraction of training before "
+                          f"the decay begins), got {cfg.train.lr_decay_start}")
+    if cfg.train.time_limit is not None and cfg.train.time_limit <= 0:
+        raise GankitError(f"config key 'train.time_limit' must be > 0 seconds (or null), got {cfg.train.time_limit}")
+    for net in ("g", "d"):
+        hidden_init = _get(cfg, f"model.{net}.hidden_init")
+        if hidden_init is not None and hidden_init not in INITS:
+            raise GankitError(f"config key 'model.{net}.hidden_init' is {hidden_init!r}; expected one of: "
+                              f"{', '.join(INITS)} (or null)")
 
 
 def save_config(cfg: Config, path: str | Path) -> None:

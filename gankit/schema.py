@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The names a network's layers are built from (models/layers.py builds them; config.validate checks them).
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "none")
+OUT_ACTIVATIONS = ("none", "sigmoid", "tanh")
+INITS = ("glorot", "he_uniform", "normal", "torch")
+
 
 @dataclass
 class DataConfig:
@@ -24,7 +29,7 @@ class DataConfig:
 @dataclass
 class NetConfig:
     hidden: list[int] = field(default_factory=lambda: [32, 16])  # MLP widths
-    activation: str = "relu"        # relu | leaky_relu | tanh
+    activation: str = "relu"        # relu | leaky_relu | tanh | sigmoid | none (linear layers)
     slope: float = 0.2              # leaky_relu negative slope
     init: str = "glorot"            # glorot (Keras default) | he_uniform | normal (N(0, 0.02)) | torch
     hidden_init: str | None = None  # init of the hidden layers when different from `init`

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from gankit.errors import GankitError
+from gankit.schema import ACTIVATIONS, INITS
 
 
 def activation(name: str, slope: float = 0.2) -> nn.Module:
@@ -18,9 +19,9 @@ def activation(name: str, slope: float = 0.2) -> nn.Module:
         return nn.Tanh()
     if name == "sigmoid":
         return nn.Sigmoid()
-    if name in ("none", "linear"):
+    if name == "none":
         return nn.Identity()
-    raise GankitError(f"unknown activation '{name}'; expected one of: relu, leaky_relu, tanh, sigmoid, none")
+    raise GankitError(f"unknown activation '{name}'; expected one of: {', '.join(ACTIVATIONS)}")
 
 
 class Dropout(nn.Dropout):
@@ -52,9 +53,6 @@ class _KeepAndScale(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor):
         (keep,) = ctx.saved_tensors
         return grad.mul(keep).mul_(ctx.scale), None, None  # differentiable ops: double backward works (R1, GP)
-
-
-INITS = ("glorot", "he_uniform", "normal", "torch")
 
 
 @torch.no_grad()

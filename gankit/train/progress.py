@@ -13,12 +13,16 @@ class Progress:
     def __enter__(self):
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn
+            from rich.console import Console
             from rich.progress import TimeElapsedColumn, TimeRemainingColumn
 
+            # On stderr, the stream whose terminal decides whether it is shown: stdout stays for results
+            # (`gankit train > log.txt` gets no bar frames).
             self._bar = RichProgress(
                 TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
-                transient=not sys.stderr.isatty(), disable=not sys.stderr.isatty(), refresh_per_second=4)
+                console=Console(stderr=True), transient=not sys.stderr.isatty(), disable=not sys.stderr.isatty(),
+                refresh_per_second=4)
             self._bar.__enter__()
             self._task = self._bar.add_task("train", total=self.total, completed=self.start, losses="", rate="")
         return self

@@ -238,7 +238,12 @@ class Trainer:
         values = {k: float(v) for k, v in stats.items()}  # the one host sync per log step
         bad = [k for k, v in values.items() if not math.isfinite(v)]
         if bad:
-            where = f"; last checkpoint: {self.run_dir / 'checkpoints'}" if self.rt.is_main else ""
+            where = ""
+            if self.rt.is_main:
+                directory = self.run_dir / "checkpoints"
+                last = ckpt.latest_step(directory) if directory.is_dir() else None
+                where = (f"; last checkpoint: step {last} in {directory}" if last is not None
+                         else "; no checkpoint was saved before it")
             raise TrainingDiverged(f"training diverged at step {self.step}: {bad[0]}={values[bad[0]]}{where}")
         if not self.rt.is_main:
             return
