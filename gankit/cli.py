@@ -9,6 +9,24 @@ import sys
 from pathlib import Path
 
 from gankit.errors import GankitError
+from gankit.schema import SEED_RANGE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error contract: one line, `gankit CMD: error: ...`, status 2.
+    argparse's own error() prints the whole usage block first; --help still shows it."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def seed(text: str) -> int:
+    """--seed: an integer in SEED_RANGE (a larger one would escape as torch's overflow traceback)."""
+    value = int(text)  # a ValueError becomes argparse's "invalid seed value: 'abc'"
+    low, high = SEED_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; expected an integer in {low}..{high}")
+    return value
 
 
 def _add_train(sub) -> None:
@@ -22,7 +40,7 @@ def _add_train(sub) -> None:
     p.add_argument("--data", help="dataset name (circle, grid25, fashion-mnist, ...) or a path (CSV, NPY, folder)")
     p.add_argument("--image-size", type=int, help="images: resize and centre-crop to this size")
     p.add_argument("--steps", type=int, help="training iterations (train.steps)")
-    p.add_argument("--seed", type=int, help="random seed (train.seed)")
+    p.add_argument("--seed", type=seed, help="random seed (train.seed)")
     p.add_argument("--out", help="parent directory of runs (train.out_dir, default runs)")
     p.add_argument("--name", help="run name (train.name; default: the preset's name)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (train.device)")
@@ -38,7 +56,7 @@ def _add_generate(sub) -> None:
                    help="output file: .csv/.npy (vectors, .png scatter for 2-D), .png grid/.npz (images), or a folder")
     p.add_argument("--format", choices=["auto", "csv", "npy", "npz", "png", "grid", "png-dir"], default="auto")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a step number")
-    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="noise seed (default 0)")
     p.add_argument("--grid", help="images: grid layout ROWSxCOLS, e.g. 2x5")
     p.add_argument("--interpolate", type=int, metavar="K", help="a strip of K samples between two latents")
     p.add_argument("--label", type=int, metavar="K",
@@ -53,9 +71,10 @@ def _add_evaluate(sub) -> None:
                                    "density/coverage (dc), Inception Score (is), nearest neighbours (nn), in the "
                                    "feature space of --features; every score is printed with its setup.")
     p.add_argument("run", nargs="?", help="run directory (not with --reference-only)")
-    p.add_argument("--n", type=int, help="samples per side (default: 2500 for vectors, 10000 for images)")
+    p.add_argument("--n", type=int, help="samples per side (default: 2500 for vectors; for images 10000, or all "
+                                         "the real images if fewer)")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a step number")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--json", metavar="FILE", help="also write the metrics (and their setup) as JSON")
     p.add_argument("--metrics", help="images: comma-separated fid,kid,pr,dc,is,nn (default fid,kid,pr,dc,is,nn)")
     p.add_argument("--features", help="images: feature extractor, classifier:<dataset|path>, inception or pixels "
@@ -78,7 +97,7 @@ def _add_features(sub) -> None:
     t.add_argument("--epochs", type=int, default=3)
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=seed, default=0)
     t.add_argument("--device", default="cpu", help="cpu, cuda, ... (the shipped weights were trained on the CPU)")
     e = actions.add_parser("extract", help="features of real images (--data) or of a run's samples (--run) to .npy")
     e.add_argument("--features", required=True, help="classifier:<dataset|path>, inception or pixels")
@@ -89,13 +108,13 @@ def _add_features(sub) -> None:
     e.add_argument("-o", "--output", required=True, help=".npy file for the (N, D) float32 features")
     e.add_argument("--split", choices=["train", "test"], default="train", help="--data: which split (default train)")
     e.add_argument("--checkpoint", default="latest", help="--run: latest, best or a step number")
-    e.add_argument("--seed", type=int, default=0, help="which images (--data) or which noise (--run)")
+    e.add_argument("--seed", type=seed, default=0, help="which images (--data) or which noise (--run)")
     e.add_argument("--inception-weights", metavar="FILE", help="FID Inception weights (pt_inception-2015-12-05)")
     e.add_argument("--device", default="cpu")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gankit", description="Train, evaluate and show GANs.")
+    parser = _Parser(prog="gankit", description="Train, evaluate and show GANs.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_train(sub)

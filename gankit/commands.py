@@ -1,7 +1,6 @@
 """What each CLI command does, as plain functions of the parsed arguments (the CLI only dispatches)."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -70,25 +69,31 @@ def generate(args) -> None:
     if n < 1:
         raise GankitError(f"-n must be >= 1, got {n}")
     run = load_run(args.run, args.checkpoint)
+    if args.grid and run.info.kind == "vector":
+        raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")
     out = Path(args.output)
     fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
     cond = {"label": args.label} if getattr(args, "label", None) is not None else {}  # cgan, acgan, infogan
-    if args.interpolate:
+    if args.interpolate is not None:  # not `if args.interpolate`: K = 0 must be refused, not mean "off"
         samples = _interpolate(run, args.interpolate, args.seed, args.truncation, **cond)
     else:
         samples = run.generator.sample(n, z=_latents(run, n, args.seed, args.truncation), **cond)
     if run.info.kind == "vector":
         _write_vectors(samples.numpy(), out, fmt)
     else:
-        _write_images(samples, out, fmt, args.grid, strip=bool(args.interpolate))
+        _write_images(samples, out, fmt, args.grid, strip=args.interpolate is not None)
     print(f"wrote {len(samples)} samples to {out}")
+
+
+TRUNCATION_ROUNDS = 100  # rejection rounds before the exact fallback; T >= 0.5 never gets there (0.62^100)
 
 
 def _latents(run, n: int, seed: int, truncation: float | None = None) -> torch.Tensor:
     """(n, latent_dim) noise from `seed`. With a truncation T, entries with |z| > T are drawn
-    again until none is left (the truncation trick, Brock et al. 2019): samples move towards the
-    typical ones, trading variety for quality. Entries already within T keep their values, so a
-    truncated sample stays close to the untruncated one of the same seed."""
+    again until none is left, the last few directly from N(0, 1) cut to [-T, T] (the truncation
+    trick, Brock et al. 2019): samples move towards the typical ones, trading variety for quality.
+    Entries already within T keep their values, so a truncated sample stays close to the
+    untruncated one of the same seed."""
     generator = torch.Generator().manual_seed(seed)
     z = run.algo.latent_on_cpu(n, generator)
     if truncation is None:
@@ -98,9 +103,16 @@ def _latents(run, n: int, seed: int, truncation: float | None = None) -> torch.T
     if not truncation > 0:
         raise GankitError(f"--truncation must be > 0, got {truncation}")
     outside = z.abs() > truncation
-    while outside.any():  # each round keeps a fraction P(|z| <= T) of what is left
+    for _ in range(TRUNCATION_ROUNDS):  # each round keeps a fraction P(|z| <= T) of what is left
+        if not outside.any():
+            return z
         z[outside] = torch.randn(int(outside.sum()), generator=generator)
         outside = z.abs() > truncation
+    # A tiny T keeps almost nothing per round (P ~ 0.8 T), so redrawing would never end: draw what is
+    # left from N(0, 1) restricted to [-T, T] directly, by the inverse CDF of a uniform in [Phi(-T), Phi(T)].
+    low = torch.special.ndtr(torch.tensor(-truncation, dtype=torch.float64))
+    u = low + (1 - 2 * low) * torch.rand(int(outside.sum()), generator=generator, dtype=torch.float64)
+    z[outside] = torch.special.ndtri(u).clamp(-truncation, truncation).to(z.dtype)
     return z
 
 
@@ -183,7 +195,11 @@ def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, s
 # ---------------------------------------------------------------------------------------- evaluate
 def evaluate(args) -> None:
     from gankit.train.run import load_run
+    from gankit.train.runtime import pick_device
 
+    if args.n is not None and args.n < 1:
+        raise GankitError(f"--n must be >= 1, got {args.n}")
+    args.device = pick_device(args.device, what="--device")
     if args.reference_only or args.run is None:
         return _evaluate_images(args, None)
     run = load_run(args.run, args.checkpoint, device=args.device)
@@ -214,7 +230,10 @@ def _evaluate_images(args, run) -> None:
     """FID & co. of a run's samples (run given) or of the train split against the test split (--reference-only)."""
     from gankit.metrics import image
 
-    n = 10_000 if args.n is None else args.n
+    n = args.n  # None: the functions take 10 000 or all the real images there are
+    if args.metrics is not None and not image.parse_metrics(args.metrics):  # [] means "off" only in a config
+        raise GankitError(f"--metrics '{args.metrics}' names no metric; "
+                          f"expected some of: {', '.join(image.METRICS)}")
     if args.reference_only:
         if run is not None or args.run:
             raise GankitError("--reference-only compares two real splits; give --data, not a run directory")
@@ -243,6 +262,9 @@ def _data_config(spec: str):
 
 # ---------------------------------------------------------------------------------------- features
 def features(args) -> None:
+    from gankit.train.runtime import pick_device
+
+    args.device = pick_device(args.device, what="--device")
     if args.action == "train":
         from gankit.features.classifier import train_classifier
 
@@ -270,11 +292,15 @@ def features(args) -> None:
 # ---------------------------------------------------------------------------------------- plot, list
 def plot(args) -> None:
     from gankit.train.run import load_run
+    from gankit.utils.io import read_jsonl
     from gankit.viz.animation import make_gif
     from gankit.viz.curves import plot_losses
 
     run = load_run(args.run)
-    rows = [json.loads(line) for line in (run.dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    log = run.dir / "metrics.jsonl"
+    if not log.is_file():
+        raise GankitError(f"{log} not found; expected the training log of the run (plot redraws from it)")
+    rows = read_jsonl(log)
     plot_losses([r for r in rows if r.get("kind") != "eval"], run.dir / "plots" / "losses.png")
     frames = sorted((run.dir / "samples").glob("step_*.png"))
     if frames:

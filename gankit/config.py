@@ -8,6 +8,7 @@ Every field is checked against its declared type; errors name the dotted key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from gankit.errors import GankitError
-from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, CondConfig, Config, DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,  # noqa: F401
+from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, SEED_RANGE, CondConfig, Config, DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,  # noqa: F401
                            OptimConfig, OptimizerConfig, RegConfig, TrainConfig)
 from gankit.utils.io import atomic_open
 
@@ -59,14 +60,18 @@ def _check_value(value: Any, tp: Any, key: str) -> Any:
             return int(value)
         raise GankitError(f"config key '{key}' must be an integer, got {value!r}")
     if tp is float:
+        number = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads "1e-3" as a string; accept numeric text
+            number = float(value)
+        elif isinstance(value, str):  # YAML 1.1 reads "1e-3" as a string; accept numeric text
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 pass
-        raise GankitError(f"config key '{key}' must be a number, got {value!r}")
+        # NaN passes every `x < 0`-style range check in validate() and only surfaces later as a torch traceback
+        if number is None or math.isnan(number):
+            raise GankitError(f"config key '{key}' must be a number, got {value!r}")
+        return number
     if tp is str:
         if isinstance(value, str):
             return value
@@ -216,7 +221,8 @@ def validate(cfg: Config) -> None:
         if _get(cfg, key) < 1:
             raise GankitError(f"config key '{key}' must be >= 1, got {_get(cfg, key)}")
     for key in ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit",
-                "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs"):
+                "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs",
+                "train.threads", "data.image_size"):
         value = _get(cfg, key)
         if value is not None and value < 1:
             raise GankitError(f"config key '{key}' must be >= 1 (or null), got {value}")
@@ -224,8 +230,11 @@ def validate(cfg: Config) -> None:
         for key in ("lr", "eps"):
             if _get(cfg, f"optim.{net}.{key}") <= 0:
                 raise GankitError(f"config key 'optim.{net}.{key}' must be > 0")
-        if len(_get(cfg, f"optim.{net}.betas")) != 2:
+        betas = _get(cfg, f"optim.{net}.betas")
+        if len(betas) != 2:
             raise GankitError(f"config key 'optim.{net}.betas' must be a list of two numbers")
+        if not all(0.0 <= b < 1.0 for b in betas):  # torch's Adam refuses others with a traceback
+            raise GankitError(f"config key 'optim.{net}.betas' must hold two numbers in [0, 1), got {betas}")
         widths = list(_get(cfg, f"model.{net}.hidden")) + [_get(cfg, f"model.{net}.feature_dim") or 1]
         if any(w < 1 for w in widths):
             raise GankitError(f"config key 'model.{net}.hidden' (and feature_dim) must hold widths >= 1, got {widths}")
@@ -239,6 +248,9 @@ def validate(cfg: Config) -> None:
     if any(k < 2 for k in cfg.model.cond.categorical):
         raise GankitError(f"config key 'model.cond.categorical' must list category counts >= 2, "
                           f"got {cfg.model.cond.categorical}")
+    if not SEED_RANGE[0] <= cfg.train.seed <= SEED_RANGE[1]:
+        raise GankitError(f"config key 'train.seed' must be an integer in {SEED_RANGE[0]}..{SEED_RANGE[1]}, "
+                          f"got {cfg.train.seed}")
     if cfg.train.keep_last < 0:
         raise GankitError("config key 'train.keep_last' must be >= 0")
     if not 0.0 <= cfg.train.lr_decay_start < 1.0:

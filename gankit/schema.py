@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "none")
 OUT_ACTIVATIONS = ("none", "sigmoid", "tanh")
 INITS = ("glorot", "he_uniform", "normal", "torch")
+# Seeds torch.manual_seed and torch.Generator accept (signed 64 bits); outside it they raise an overflow error.
+SEED_RANGE = (-2**63, 2**63 - 1)
 
 
 @dataclass

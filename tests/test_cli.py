@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import traceback
@@ -120,6 +121,8 @@ def files(tmp_path) -> dict[str, Path]:
     paths["list.yaml"].write_text("- data\n- model\n")
     paths["unknown.yaml"].write_text("train:\n  steps: 5\n  stepz: 3\n")
     paths["garbled.csv"].write_text("x,y\n1.0,2.0\n3.0,oops\n4.0,5.0\n")
+    paths["pickled.npy"] = tmp_path / "pickled.npy"
+    np.save(paths["pickled.npy"], np.array([{"a": 1}], dtype=object), allow_pickle=True)  # objects: never unpickled
     paths["notrun"] = tmp_path / "notrun"
     paths["notrun"].mkdir()
     return paths
@@ -148,6 +151,17 @@ TRAIN_ERRORS = [
     ("unusable-device-meta", lambda f: ["--device", "meta"], ["meta"]),
     ("unusable-device-xla", lambda f: ["--device", "xla"], ["xla"]),
     ("zero-width-layer", lambda f: ["--set", "model.g.hidden=[0]"], ["model.g.hidden"]),
+    # NaN passed every range check and escaped as torch's "Invalid learning rate: nan" traceback
+    ("nan-lr", lambda f: ["--set", "optim.g.lr=nan"], ["optim.g.lr", "number"]),
+    ("nan-penalty", lambda f: ["--set", "reg.gp_weight=.nan"], ["reg.gp_weight", "number"]),
+    ("beta-above-one", lambda f: ["--set", "optim.d.betas=[0.5, 1.5]"], ["optim.d.betas", "[0, 1)"]),
+    ("negative-threads", lambda f: ["--set", "train.threads=-2"], ["train.threads", ">= 1"]),
+    ("image-size-zero", lambda f: ["--image-size", "0"], ["data.image_size", ">= 1"]),
+    ("seed-overflow", lambda f: ["--seed", "99999999999999999999"], ["--seed", "out of range"]),
+    ("set-seed-overflow", lambda f: ["--set", "train.seed=99999999999999999999"], ["train.seed"]),
+    ("pickled-npy", lambda f: ["--data", f["pickled.npy"]], ["pickled.npy", ".npy"]),
+    ("out-is-a-file", lambda f: ["--out", f["garbled.csv"]], ["garbled.csv", "train.out_dir"]),
+    ("unknown-flag", lambda f: ["--stepz", "3"], ["--stepz"]),  # argparse's own errors are one line too
 ]
 
 
@@ -176,6 +190,22 @@ GENERATE_ERRORS = [
     ("generate-no-such-step", lambda f, run: ["generate", run, "--checkpoint", "15"], ["15"]),
     ("generate-bad-format", lambda f, run: ["generate", run, "--format", "npz"], ["npz"]),
     ("evaluate-not-a-run", lambda f, run: ["evaluate", f["notrun"]], ["notrun"]),
+    ("generate-unknown-format", lambda f, run: ["generate", run, "--format", "unknown"], ["--format", "unknown"]),
+    ("generate-n-not-a-number", lambda f, run: ["generate", run, "-n", "abc"], ["-n", "abc"]),
+    ("generate-seed-overflow", lambda f, run: ["generate", run, "--seed", str(2**64)], ["--seed", "out of range"]),
+    # K = 0 was read as "no --interpolate" and wrote 1000 samples
+    ("generate-interpolate-zero", lambda f, run: ["generate", run, "--interpolate", "0"], ["--interpolate", "0"]),
+    ("generate-grid-on-vectors", lambda f, run: ["generate", run, "-n", "4", "--grid", "2x2"], ["--grid", "vectors"]),
+    ("generate-out-in-a-file", lambda f, run: ["generate", run, "-n", "5", "-o", f["garbled.csv"] / "pts.csv"],
+     ["garbled.csv", "not a folder"]),
+    ("evaluate-n-zero", lambda f, run: ["evaluate", run, "--n", "0"], ["--n", "0"]),
+    ("evaluate-bad-device", lambda f, run: ["evaluate", run, "--device", "nonsense"], ["--device", "nonsense"]),
+    ("evaluate-json-in-a-file", lambda f, run: ["evaluate", run, "--n", "50", "--json", f["garbled.csv"] / "m.json"],
+     ["garbled.csv", "not a folder"]),
+    ("features-bad-device", lambda f, run: ["features", "extract", "--features", "pixels", "--run", run, "-o",
+                                            f["notrun"] / "f.npy", "--device", "nonsense"], ["--device", "nonsense"]),
+    ("features-no-action", lambda f, run: ["features"], ["ACTION"]),
+    ("unknown-command", lambda f, run: ["nosuch"], ["nosuch"]),
 ]
 
 
@@ -183,7 +213,7 @@ GENERATE_ERRORS = [
 def test_generate_and_evaluate_bad_input_is_one_line(tmp_path, files, trained_run, make_args, words):
     target = tmp_path / "pts.csv"
     argv = [*make_args(files, trained_run)]
-    if argv[0] == "generate":
+    if argv[0] == "generate" and "-o" not in argv:
         argv += ["-o", target]
     assert_one_line_error(run_cli(argv), words)
     assert not target.exists()
@@ -196,6 +226,44 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
     assert_one_line_error(Result(proc.returncode, proc.stdout, proc.stderr), ["train.stepz"])
     assert proc.stderr.startswith("gankit train: error: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_path_that_is_a_folder_is_refused_and_the_folder_kept(tmp_path, trained_run):
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep")
+    result = run_cli(["generate", trained_run, "-n", "5", "--format", "csv", "-o", folder])
+    assert_one_line_error(result, [str(folder), "directory", "expected a file"])
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["taken", "taken/mine.txt"]  # no temporary file left either
+
+
+def test_plot_drops_a_torn_last_log_line_and_names_a_missing_log(tmp_path, trained_run):
+    """A run killed while appending to metrics.jsonl leaves half a line; plot redraws from the rest."""
+    run_dir = shutil.copytree(trained_run, tmp_path / "run")
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write('{"step": 21, "d_lo')
+    result = run_cli(["plot", run_dir])
+    assert result.code == 0, result.err
+    assert (run_dir / "plots" / "losses.png").stat().st_size > 0
+    (run_dir / "metrics.jsonl").unlink()
+    assert_one_line_error(run_cli(["plot", run_dir]), ["metrics.jsonl", "not found"])
+
+
+def test_resume_after_a_kill_mid_log_line(tmp_path, trained_run):
+    run_dir = shutil.copytree(trained_run, tmp_path / "run")
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write('{"step": 21, "d_lo')
+    assert train_ok(["--resume", run_dir, "--steps", "25", *TINY]) == run_dir
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]  # all whole again
+    assert rows[-1]["step"] == 25 and latest_step(run_dir / "checkpoints") == 25
+
+
+def test_resume_with_other_networks_names_the_mismatch(tmp_path, trained_run):
+    run_dir = shutil.copytree(trained_run, tmp_path / "run")
+    result = run_cli(["train", "--resume", run_dir, "--steps", "25", "--set", "model.g.hidden=[4]", *TINY])
+    # torch's own first line ("Error(s) in loading state_dict for ...:") said nothing about what differs
+    assert_one_line_error(result, ["network 'G'", "body.", "expected the model settings"])
 
 
 # ---------------------------------------------------------------------------------------- overrides

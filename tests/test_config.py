@@ -37,6 +37,14 @@ def test_overrides_are_typed():
     ("train.precision=fp8", "train.precision"),
     ("model.g.hidden=5", "model.g.hidden"),
     ("train.progress=maybe", "train.progress"),
+    # NaN slipped through every `< 0` check; torch then raised "Invalid learning rate: nan"
+    ("optim.g.lr=nan", "optim.g.lr"),
+    ("optim.g.eps=.nan", "optim.g.eps"),
+    ("train.time_limit=nan", "train.time_limit"),
+    ("optim.g.betas=[0.5, 1.5]", "optim.g.betas"),
+    ("train.threads=-2", "train.threads"),
+    ("train.seed=99999999999999999999", "train.seed"),
+    ("data.image_size=0", "data.image_size"),
 ])
 def test_bad_override_names_the_key(override, words):
     with pytest.raises(GankitError, match=words.replace(".", r"\.")):

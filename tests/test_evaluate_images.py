@@ -124,3 +124,14 @@ def test_features_train_through_the_cli(tmp_path):
     extracted = ok(["features", "extract", "--features", f"classifier:{tmp_path / 'c.safetensors'}", "--data",
                     tmp_path / "two.npz", "-n", "5", "-o", tmp_path / "f.npy"])
     assert np.load(tmp_path / "f.npy").shape == (5, 128) and "5 x 128" in extracted
+
+
+@pytest.mark.parametrize("args, words", [
+    # was: 300 real images (data.limit) scored against 301 generated ones, as if nothing were wrong
+    (["--n", "301"], "--n 301 is more than the 300 real images of the train split; expected --n <= 300"),
+    (["--metrics", ""], "--metrics '' names no metric; expected some of: fid"),  # was: an empty table, status 0
+])
+def test_evaluate_requests_that_cannot_be_met_are_one_line_errors(image_run, args, words):
+    result = run_cli(["evaluate", image_run, "--features", "pixels", *args])
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert words in result.err

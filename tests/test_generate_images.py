@@ -126,3 +126,12 @@ def test_truncation_bounds_the_latents_and_keeps_those_within(grey_run, tmp_path
     run.cfg.model.latent = "uniform"
     with pytest.raises(GankitError, match="Gaussian"):
         _latents(run, 4, 0, truncation=1.0)
+
+
+def test_a_tiny_truncation_finishes_and_still_bounds_the_latents(grey_run):
+    """Redrawing alone never ended for T = 1e-6 (a draw lands within T with probability ~1e-6)."""
+    run = load_run(grey_run)
+    for t in (1e-6, 1e-30):
+        z = _latents(run, 50, 0, truncation=t)
+        assert z.shape == (50, 8) and z.abs().max() <= t
+    assert torch.equal(_latents(run, 50, 0, truncation=1e-6), _latents(run, 50, 0, truncation=1e-6))  # seeded

@@ -80,7 +80,10 @@ def build_data(cfg: DataConfig, g_out_activation: str = "none") -> DataSource:
         if path.suffix.lower() == ".npy":
             import numpy as np
 
-            ndim = np.load(path, mmap_mode="r", allow_pickle=False).ndim
+            try:
+                ndim = np.load(path, mmap_mode="r", allow_pickle=False).ndim
+            except (ValueError, OSError, EOFError) as err:  # not a .npy, or one holding pickled objects
+                raise GankitError(f"data file {path} is not a readable numeric .npy array ({err})") from None
             if ndim <= 2:
                 return _table_source(cfg, path)
         return _image_source(cfg, str(path), g_out_activation)

@@ -147,6 +147,9 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 3, batch_size:
     """Train on the train split of `spec`, measure test accuracy, write `out` and `out`.json; returns the record."""
     from gankit.features.splits import load_split
 
+    # The record goes to out.with_suffix(".json"): any other suffix could make it overwrite the weights (-o c.json)
+    if Path(out).suffix != ".safetensors":
+        raise GankitError(f"-o {out}: expected a .safetensors file (the record is written beside it as .json)")
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise GankitError(f"classifier training needs epochs >= 1, batch size >= 1 and lr > 0; got {epochs}, "
                           f"{batch_size}, {lr}")

@@ -41,6 +41,7 @@ PARAMS = {"kid_subsets": 100, "kid_subset_size": 1000, "pr_k": 3, "dc_k": 5, "is
 HIGHER_IS_BETTER = {"fid": False, "kid": False, "precision": True, "recall": True, "coverage": True, "is": True}
 SETUP_KEYS = ("features", "weights_sha256", "data", "reference", "n_real", "n_fake", "image_shape", "seed", "params")
 SAMPLE_BATCH = 500
+DEFAULT_N = 10_000  # real and generated images when n is not given (or all the real ones, if fewer)
 
 
 def parse_metrics(spec: str | list[str] | tuple | None, default=DEFAULT_METRICS) -> list[str]:
@@ -70,6 +71,17 @@ def sample_pixels(generator, n: int, seed: int) -> torch.Tensor:
     with torch.random.fork_rng(devices=devices):  # conditional models draw labels from the global RNG
         torch.manual_seed(seed)
         return torch.cat([to_pixels(generator.sample(len(chunk), z=chunk)) for chunk in z.split(SAMPLE_BATCH)])
+
+
+def sample_size(n: int | None, available: int, where: str) -> int:
+    """How many real (and as many generated) images to score: DEFAULT_N or all there are, or exactly n.
+    More than there are is an error rather than fewer real than generated ones (the scores depend on both)."""
+    if n is None:
+        return min(DEFAULT_N, available)
+    if n > available:
+        raise GankitError(f"--n {n} is more than the {available} real images of {where}; "
+                          f"expected --n <= {available}")
+    return n
 
 
 def choose(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
@@ -147,7 +159,7 @@ def _extractor(spec: str | None, dataset: str, device, inception_weights):
 
 
 # ---------------------------------------------------------------------------------------- entry points
-def evaluate_run(run, metrics=None, n: int = 10_000, features: str | None = None, reference: str | None = None,
+def evaluate_run(run, metrics=None, n: int | None = None, features: str | None = None, reference: str | None = None,
                  seed: int = 0, device="cpu", inception_weights: str | None = None) -> dict:
     """Scores of n images from `run` against n real images of `reference` (default eval.reference_split)."""
     names = parse_metrics(metrics)
@@ -157,6 +169,7 @@ def evaluate_run(run, metrics=None, n: int = 10_000, features: str | None = None
     reference = reference or cfg.eval.reference_split
     started = time.perf_counter()
     real_all, source = reference_images(cfg.data, reference)
+    n = sample_size(n, len(real_all), f"the {reference} split")
     real, fake = choose(real_all, n, seed), sample_pixels(run.generator, n, seed)
     real_f, fake_f = extractor.extract(real), extractor.extract(fake)
     train_f = None
@@ -177,7 +190,7 @@ def evaluate_run(run, metrics=None, n: int = 10_000, features: str | None = None
             "seconds": _seconds(started, extracted)}
 
 
-def evaluate_reference(data_cfg, metrics=None, n: int = 10_000, features: str | None = None, seed: int = 0,
+def evaluate_reference(data_cfg, metrics=None, n: int | None = None, features: str | None = None, seed: int = 0,
                        device="cpu", inception_weights: str | None = None) -> dict:
     """The floor: n test images scored against n train images, as if they were a perfect G's samples."""
     from pathlib import Path
@@ -191,6 +204,7 @@ def evaluate_reference(data_cfg, metrics=None, n: int = 10_000, features: str | 
     started = time.perf_counter()
     split_args = dict(root=data_cfg.root, image_size=data_cfg.image_size, channels=data_cfg.channels)
     train, test = load_split(spec, "train", **split_args), load_split(spec, "test", **split_args)
+    n = sample_size(n, min(len(train.images), len(test.images)), f"the smaller split of {dataset}")
     real, fake = choose(train.images, n, seed), choose(test.images, n, seed)
     real_f, fake_f = extractor.extract(real), extractor.extract(fake)
     extracted = time.perf_counter()

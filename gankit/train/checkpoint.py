@@ -145,8 +145,11 @@ def load_nets(tensors: dict[str, torch.Tensor], nets: dict[str, nn.Module]) -> N
         try:
             net.load_state_dict(sd)
         except RuntimeError as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise GankitError(f"checkpoint weights for network '{name}' do not fit the configured model: {first}") from None
+            # torch's first line only says "Error(s) in loading state_dict for X:"; the next one names the tensor
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            detail = lines[1] if len(lines) > 1 else lines[0]
+            raise GankitError(f"checkpoint weights for network '{name}' do not fit the configured model ({detail}); "
+                              "expected the model settings the run was trained with") from None
 
 
 def restore(tensors: dict, plain: dict, nets: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer]) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from gankit.algorithms.base import unwrap
+from gankit.utils.io import read_jsonl
 
 
 class Hooks:
@@ -92,7 +93,7 @@ class Hooks:
         from gankit.viz.animation import make_gif
         from gankit.viz.curves import plot_losses
 
-        rows = [json.loads(line) for line in (self.dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+        rows = read_jsonl(self.dir / "metrics.jsonl")
         plot_losses([r for r in rows if r.get("kind") != "eval"], self.dir / "plots" / "losses.png")
         frames = sorted((self.dir / "samples").glob("step_*.png"))
         if frames:

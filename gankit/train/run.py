@@ -20,7 +20,11 @@ def new_run_dir(cfg: Config, create: bool = True) -> Path:
         k += 1
         path = base / f"{name}-{k}"
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # out_dir (or a parent) is a file, read-only, ...
+            raise GankitError(f"cannot create run directory {path} ({exc.strerror}); "
+                              "expected train.out_dir (--out) to be a writable folder") from None
     return path
 
 

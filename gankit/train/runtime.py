@@ -27,8 +27,8 @@ class Runtime:
         return self.world_size > 1
 
 
-def pick_device(spec: str) -> torch.device:
-    """'auto' = cuda > mps > cpu; anything else must be available."""
+def pick_device(spec: str, what: str = "config key 'train.device'") -> torch.device:
+    """'auto' = cuda > mps > cpu; anything else must be available. `what` names the setting in errors."""
     if spec == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -40,11 +40,11 @@ def pick_device(spec: str) -> torch.device:
     except RuntimeError:
         device = None
     if device is None or device.type not in ("cpu", "cuda", "mps"):
-        raise GankitError(f"config key 'train.device': '{spec}' is not a device; expected auto, cpu, cuda, cuda:N or mps") from None
+        raise GankitError(f"{what}: '{spec}' is not a device; expected auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise GankitError(f"config key 'train.device' asks for {spec} but no CUDA device is available")
+        raise GankitError(f"{what} asks for {spec} but no CUDA device is available")
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise GankitError("config key 'train.device' asks for mps but it is not available")
+        raise GankitError(f"{what} asks for mps but it is not available")
     return device
 
 

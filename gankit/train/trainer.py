@@ -29,7 +29,7 @@ from gankit.train.host_memory import keep_freed_memory
 from gankit.train.progress import Progress
 from gankit.train.run import Run, new_run_dir
 from gankit.train.runtime import broadcast_weights, seed_everything, setup_runtime
-from gankit.utils.io import atomic_open, write_json
+from gankit.utils.io import atomic_open, read_jsonl, write_json
 
 
 class TrainingDiverged(GankitError):
@@ -268,10 +268,9 @@ def _truncate_metrics(path: Path, step: int) -> None:
     """Drop log rows written after the checkpoint we resume from (they will be written again)."""
     if not path.exists():
         return
-    rows = [line for line in path.read_text().splitlines() if line.strip()]
-    keep = [r for r in rows if json.loads(r).get("step", 0) <= step]
+    keep = [row for row in read_jsonl(path) if row.get("step", 0) <= step]  # a torn last line goes too
     with atomic_open(path) as f:
-        f.write("".join(r + "\n" for r in keep))
+        f.write("".join(json.dumps(row) + "\n" for row in keep))
 
 
 def train(cfg: Config, steps: int | None = None, resume: str | Path | None = None, **train_overrides) -> Run:

@@ -2,6 +2,7 @@
 
 Write to a temporary file in the same directory, flush + fsync, then `os.replace` (atomic on
 POSIX and Windows). A SIGKILL at any moment leaves either the old file or the new one.
+Also the reader of the one file that is appended to instead (metrics.jsonl), which tolerates a torn last line.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
+
+from gankit.errors import GankitError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read the process umask (the only way is to set it and set it back)
@@ -22,8 +25,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     For libraries that want a filename (matplotlib, Pillow, safetensors)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
+    # A bad output path is the user's input: one line naming it, not an OSError traceback.
+    if path.is_dir():
+        raise GankitError(f"cannot write {path}: it is a directory; expected a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
+    except OSError as exc:  # a parent is a file, read-only, missing permission, ...
+        existing = next(p for p in path.parents if p.exists())  # "/" or "." at the latest
+        why = f"{existing} is not a folder" if not existing.is_dir() else exc.strerror
+        raise GankitError(f"cannot write {path} ({why}); expected a path in a writable folder") from None
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give them the mode open() would
     try:
@@ -48,3 +59,19 @@ def write_json(path: str | os.PathLike, obj) -> None:
     with atomic_open(path) as f:
         json.dump(obj, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """The rows of a JSON-lines log (metrics.jsonl). Appends are not atomic: a run killed mid-write
+    leaves a torn last line, which is dropped (it is rewritten on resume); a bad line before it is an error."""
+    path = Path(path)
+    lines = [(number, line) for number, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+    rows = []
+    for i, (number, line) in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            if i == len(lines) - 1:
+                break
+            raise GankitError(f"{path}, line {number} is not valid JSON; expected one JSON object per line") from None
+    return rows

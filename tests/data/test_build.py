@@ -92,3 +92,10 @@ def test_unknown_names_list_the_datasets_and_missing_paths_name_the_path(tmp_pat
         build_data(DataConfig(name="cirlce"))
     with pytest.raises(GankitError, match=r"data\.path '.*nope\.csv' not found"):
         build_data(DataConfig(path=str(tmp_path / "nope.csv")))
+
+
+def test_an_npy_of_pickled_objects_is_a_one_line_error(tmp_path):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(GankitError, match=r"objects\.npy is not a readable numeric \.npy array"):
+        build_data(DataConfig(path=str(path)))  # was numpy's ValueError traceback (the rank probe)

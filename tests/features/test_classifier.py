@@ -94,3 +94,11 @@ def test_damaged_shipped_weights_are_detected(tmp_path, monkeypatch):
     monkeypatch.setattr(classifier, "SHIPPED_DIR", tmp_path)
     with pytest.raises(GankitError, match="pinned SHA-256"):
         get_extractor("classifier:fashion-mnist")
+
+
+@pytest.mark.parametrize("name", ["c.json", "c.txt"])
+def test_an_output_that_is_not_safetensors_is_refused_before_training(tmp_path, name):
+    """-o c.json wrote the weights, then the record over them (out.with_suffix(".json") is out itself)."""
+    with pytest.raises(GankitError, match=r"expected a \.safetensors file"):
+        train_classifier("no-such-data", tmp_path / name, epochs=1)  # refused before the data is even looked at
+    assert list(tmp_path.iterdir()) == []

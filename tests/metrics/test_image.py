@@ -10,8 +10,8 @@ import torch
 from gankit.errors import GankitError
 from gankit.features import Features, get_extractor
 from gankit.metrics import fid, kid
-from gankit.metrics.image import (DEFAULT_METRICS, PARAMS, choose, comparable, parse_metrics, sample_pixels,
-                                  score_features, setup_record, to_pixels)
+from gankit.metrics.image import (DEFAULT_METRICS, DEFAULT_N, PARAMS, choose, comparable, parse_metrics,
+                                  sample_pixels, sample_size, score_features, setup_record, to_pixels)
 
 
 def test_metric_names_aliases_and_order():
@@ -105,3 +105,11 @@ def test_sample_pixels_is_reproducible_batched_and_uint8(monkeypatch):
     assert a.dtype == torch.uint8 and a.shape == (10, 1, 3, 3) and torch.equal(a, b)
     assert gen.calls == [4, 4, 2, 4, 4, 2]
     assert not torch.equal(a, sample_pixels(gen, 10, seed=6))
+
+
+def test_sample_size_is_the_default_or_all_there_are_and_never_more_than_asked_can_be_met():
+    assert sample_size(None, 10 * DEFAULT_N, "x") == DEFAULT_N
+    assert sample_size(None, 60, "x") == 60  # a small folder: as many generated as real images
+    assert sample_size(60, 60, "x") == 60
+    with pytest.raises(GankitError, match=r"--n 61 is more than the 60 real images of the train split; expected"):
+        sample_size(61, 60, "the train split")  # was: 60 real scored against 61 generated, silently

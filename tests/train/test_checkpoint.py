@@ -388,3 +388,14 @@ def test_sigkill_during_writes_leaves_loadable_checkpoints(tmp_path, writer_pare
         if writer is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(writer, signal.SIGKILL)
+
+
+def test_weights_that_do_not_fit_name_the_tensor_that_differs():
+    from gankit.train.checkpoint import load_nets
+
+    tensors = {f"net/G/{k}": v for k, v in nn.Linear(3, 4).state_dict().items()}
+    with pytest.raises(GankitError) as info:
+        load_nets(tensors, {"G": nn.Linear(3, 5)})
+    message = str(info.value)
+    assert "size mismatch for weight" in message and "expected the model settings" in message  # not just torch's
+    assert "\n" not in message                                                   # "Error(s) in loading ...:"

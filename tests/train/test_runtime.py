@@ -57,6 +57,12 @@ def test_a_bad_device_string_is_a_one_line_error_naming_it(spec):
     assert "expected auto, cpu, cuda" in message
 
 
+def test_errors_name_the_setting_they_came_from():
+    """`gankit evaluate --device` and `features --device` are not train.device."""
+    with pytest.raises(GankitError, match=r"^--device: 'nonsense' is not a device; expected auto"):
+        pick_device("nonsense", what="--device")
+
+
 def test_cuda_or_mps_when_absent_are_errors_naming_them(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)

@@ -8,7 +8,8 @@ import stat
 
 import pytest
 
-from gankit.utils.io import atomic_open, atomic_path, write_json
+from gankit.errors import GankitError
+from gankit.utils.io import atomic_open, atomic_path, read_jsonl, write_json
 
 
 def names(folder) -> list[str]:
@@ -89,3 +90,28 @@ def test_write_json_of_an_unserialisable_object_keeps_the_old_file(tmp_path):
         write_json(path, {"ok": 2, "bad": object()})  # json.dump fails after writing part of the text
     assert json.loads(path.read_text()) == {"ok": 1}
     assert names(tmp_path) == ["x.json"]
+
+
+def test_a_folder_at_the_path_is_a_one_line_error_and_is_left_as_it_was(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep")
+    with pytest.raises(GankitError, match="out: it is a directory; expected a file path"):
+        with atomic_open(tmp_path / "out") as f:
+            f.write("never")
+    assert names(tmp_path) == ["out"] and names(tmp_path / "out") == ["mine.txt"]
+
+
+def test_a_file_where_a_folder_should_be_is_named(tmp_path):
+    (tmp_path / "data.csv").write_text("x\n1\n")
+    with pytest.raises(GankitError, match=r"data\.csv is not a folder"):  # was FileExistsError's traceback
+        write_json(tmp_path / "data.csv" / "deeper" / "m.json", {})
+    assert (tmp_path / "data.csv").read_text() == "x\n1\n" and names(tmp_path) == ["data.csv"]
+
+
+def test_read_jsonl_drops_a_torn_last_line_but_not_a_bad_one_before_it(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    log.write_text('{"step": 1}\n\n{"step": 2}\n{"step": 3, "lo')  # killed while appending step 3
+    assert read_jsonl(log) == [{"step": 1}, {"step": 2}]
+    log.write_text('{"step": 1}\ngarbage\n{"step": 3}\n')
+    with pytest.raises(GankitError, match="metrics.jsonl, line 2 is not valid JSON"):
+        read_jsonl(log)
