@@ -76,7 +76,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--checkpoint", default="latest", help="latest, best or a step number")
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--json", metavar="FILE", help="also write the metrics (and their setup) as JSON")
-    p.add_argument("--metrics", help="images: comma-separated fid,kid,pr,dc,is,nn (default fid,kid,pr,dc,is,nn)")
+    p.add_argument("--metrics", help="images: comma-separated fid,kid,pr,dc,is,nn (default fid,kid,pr,dc,is)")
     p.add_argument("--features", help="images: feature extractor, classifier:<dataset|path>, inception or pixels "
                                        "(default: the run's eval.features, else the shipped classifier of its data)")
     p.add_argument("--reference", choices=["train", "test"], help="images: real split to compare with "
@@ -121,8 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     _add_evaluate(sub)
     _add_features(sub)
-    p = sub.add_parser("plot", help="redraw a run's plots from its checkpoints and metrics.jsonl")
+    p = sub.add_parser("plot", help="redraw a run's losses.png and animation.gif from metrics.jsonl and samples/")
     p.add_argument("run", help="run directory")
+    p = sub.add_parser("report", help="a run as one self-contained HTML page: losses, metrics, samples, plots, config")
+    p.add_argument("run", help="run directory")
+    p.add_argument("-o", "--output", help="HTML file to write (default RUN/report.html)")
     sub.add_parser("list", help="models, algorithms, losses, datasets and presets that exist")
     return parser
 

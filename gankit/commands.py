@@ -308,6 +308,12 @@ def plot(args) -> None:
     print(f"plots written to {run.dir / 'plots'}")
 
 
+def report(args) -> None:
+    from gankit.viz.report import write_report
+
+    print(f"report written to {write_report(args.run, args.output)}")
+
+
 def _preset_summary(name: str) -> str:
     """The first comment line of a preset's YAML (each preset starts by saying what it is)."""
     from gankit.config import PRESET_DIR
@@ -346,4 +352,4 @@ def list_all(args) -> None:
 
 
 COMMANDS = {"train": train, "generate": generate, "evaluate": evaluate, "features": features, "plot": plot,
-            "list": list_all}
+            "report": report, "list": list_all}

@@ -171,7 +171,7 @@ def resolve_named_dataset(name: str, root: str | os.PathLike | None = None, spli
             return directory
     files = ", ".join(NAMED_DATASETS[name][1])
     raise GankitError(f"dataset {name!r} not found; searched {', '.join(map(str, searched))}; put {files} "
-                      f"(gzipped or not) into {searched[0]}, or use --download to fetch them")
+                      f"(gzipped or not) into {searched[0]}, or train with --set data.download=true to fetch them")
 
 
 def download_named_dataset(name: str, dest: str | os.PathLike | None = None) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from gankit.algorithms.base import unwrap
+from gankit.errors import GankitError
 from gankit.utils.io import read_jsonl
 
 
@@ -30,6 +31,10 @@ class Hooks:
 
         from gankit.train.hooks_metrics import ImageMetricTracker
 
+        if self.vector and trainer.cfg.eval.best_metric is not None:  # silently ignored, it would promise a best.json
+            raise GankitError(f"config key 'eval.best_metric' ({trainer.cfg.eval.best_metric!r}) picks the best "
+                              f"checkpoint by an image metric; this run's data are vectors of shape {tuple(self.info.shape)} "
+                              f"(set it to null)")
         self.image_metrics = None if self.vector else ImageMetricTracker(self)  # before ImageHooks, which uses it
         if trainer.cfg.train.tensorboard:
             self._tensorboard({"step": trainer.step})  # fail at the start, not at the first log step

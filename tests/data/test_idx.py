@@ -149,7 +149,7 @@ def test_named_dataset_lookup_order(search_dirs):
     with pytest.raises(GankitError) as error:
         idx.resolve_named_dataset("mnist", root)
     message = str(error.value)
-    assert "\n" not in message and "--download" in message and "t10k-labels-idx1-ubyte.gz" in message
+    assert "\n" not in message and "--set data.download=true" in message and "t10k-labels-idx1-ubyte.gz" in message
     assert all(str(directory) in message for directory in candidates)
 
 

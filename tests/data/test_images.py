@@ -143,7 +143,7 @@ def test_load_images_downloads_a_missing_named_dataset_when_asked(tmp_path, monk
     monkeypatch.setattr(idx, "SYSTEM_DATASETS_DIR", tmp_path / "system")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     asked = serve(monkeypatch, payloads)
-    with pytest.raises(GankitError, match="--download"):
+    with pytest.raises(GankitError, match="--set data.download=true"):
         load_images("mnist", root=tmp_path / "data")
     loaded = load_images("mnist", root=tmp_path / "data", download=True)
     assert len(asked) == 2 and len(loaded) == 3 and (tmp_path / "data/mnist/SHA256SUMS").is_file()

@@ -40,3 +40,15 @@ def test_evaluation_hooks_never_change_the_training(tmp_path, preset):
     with_hooks, without = weights(True, "a"), weights(False, "b")
     assert with_hooks.keys() == without.keys()
     assert all(torch.equal(with_hooks[k], without[k]) for k in with_hooks)
+
+
+def test_a_best_metric_on_vector_data_is_refused_not_ignored(tmp_path):
+    """eval.best_metric picks checkpoints by an image metric: on a toy run it would never write best.json."""
+    from gankit.config import apply_overrides, load_config
+    from gankit.errors import GankitError
+    from gankit.train.trainer import Trainer
+
+    cfg = apply_overrides(load_config("grid25"), [f"train.out_dir={tmp_path}", "eval.best_metric=fid"])
+    with pytest.raises(GankitError, match=r"^config key 'eval.best_metric' \('fid'\) picks .* vectors of shape "
+                                          r"\(2,\) \(set it to null\)$"):
+        Trainer(cfg)
