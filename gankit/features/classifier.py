@@ -31,7 +31,7 @@ from torch import nn
 
 from gankit.errors import GankitError
 from gankit.features.base import FeatureExtractor, file_sha256
-from gankit.utils.io import atomic_path, write_json
+from gankit.utils.io import atomic_path, check_writable, write_json
 
 FORMAT = "gankit-classifier-v1"
 WIDTHS = (32, 64, 128)
@@ -153,6 +153,8 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 3, batch_size:
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise GankitError(f"classifier training needs epochs >= 1, batch size >= 1 and lr > 0; got {epochs}, "
                           f"{batch_size}, {lr}")
+    for path in (Path(out), Path(out).with_suffix(".json")):  # before minutes of training, not after
+        check_writable(path)
     train, test = load_split(spec, "train", root=root), load_split(spec, "test", root=root)
     if train.labels is None or test.labels is None:
         raise GankitError(f"data '{spec}' has no labels; a feature classifier needs labelled images")

@@ -19,13 +19,9 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)  # read the process umask (the only way is to set it and set it back)
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; on success it is renamed over `path`.
-
-    For libraries that want a filename (matplotlib, Pillow, safetensors)."""
-    path = Path(path)
-    # A bad output path is the user's input: one line naming it, not an OSError traceback.
+def _temporary_beside(path: Path) -> str:
+    """A new empty temporary file in `path`'s folder (made if missing). A bad output path is the
+    user's input: one line naming it, not an OSError traceback."""
     if path.is_dir():
         raise GankitError(f"cannot write {path}: it is a directory; expected a file path")
     try:
@@ -36,6 +32,23 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         why = f"{existing} is not a folder" if not existing.is_dir() else exc.strerror
         raise GankitError(f"cannot write {path} ({why}); expected a path in a writable folder") from None
     os.close(fd)
+    return tmp
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail now, in one line, if `path` could not be written later (a folder, a file in the way, no
+    permission): for commands that would otherwise find out after minutes of work. Nothing is left behind
+    but missing folders, which are made."""
+    os.unlink(_temporary_beside(Path(path)))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; on success it is renamed over `path`.
+
+    For libraries that want a filename (matplotlib, Pillow, safetensors)."""
+    path = Path(path)
+    tmp = _temporary_beside(path)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give them the mode open() would
     try:
         yield Path(tmp)

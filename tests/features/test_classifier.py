@@ -102,3 +102,18 @@ def test_an_output_that_is_not_safetensors_is_refused_before_training(tmp_path, 
     with pytest.raises(GankitError, match=r"expected a \.safetensors file"):
         train_classifier("no-such-data", tmp_path / name, epochs=1)  # refused before the data is even looked at
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_is_refused_before_training(tmp_path, monkeypatch):
+    """A file in the way of -o's folder was found only after the whole training run; now before it starts."""
+    import gankit.features.splits as splits
+
+    monkeypatch.setattr(splits, "load_split", lambda *a, **k: pytest.fail("training started"))
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    with pytest.raises(GankitError, match=r"^cannot write .*blocker/c\.safetensors \(.*blocker is not a folder\)"):
+        train_classifier("digits", tmp_path / "blocker" / "c.safetensors", epochs=1)
+    (tmp_path / "taken.json").mkdir()  # the record's path is a folder
+    with pytest.raises(GankitError, match=r"taken\.json: it is a directory"):
+        train_classifier("digits", tmp_path / "taken.safetensors", epochs=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "taken.json"]  # nothing left behind
+

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from gankit.errors import GankitError
-from gankit.utils.io import atomic_open, atomic_path, read_jsonl, write_json
+from gankit.utils.io import check_writable, atomic_open, atomic_path, read_jsonl, write_json
 
 
 def names(folder) -> list[str]:
@@ -115,3 +115,8 @@ def test_read_jsonl_drops_a_torn_last_line_but_not_a_bad_one_before_it(tmp_path)
     log.write_text('{"step": 1}\ngarbage\n{"step": 3}\n')
     with pytest.raises(GankitError, match="metrics.jsonl, line 2 is not valid JSON"):
         read_jsonl(log)
+
+
+def test_check_writable_leaves_nothing_behind(tmp_path):
+    check_writable(tmp_path / "new" / "w.safetensors")
+    assert [p.name for p in tmp_path.iterdir()] == ["new"] and not list((tmp_path / "new").iterdir())
