@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from gankit.errors import GankitError
-from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, SEED_RANGE, CondConfig, Config, DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,  # noqa: F401
+from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, SEED_RANGE, CondConfig, Config,  # noqa: F401
+                           DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,
                            OptimConfig, OptimizerConfig, RegConfig, TrainConfig)
 from gankit.utils.io import atomic_open
 
@@ -240,6 +241,10 @@ def validate(cfg: Config) -> None:
             raise GankitError(f"config key 'model.{net}.hidden' (and feature_dim) must hold widths >= 1, got {widths}")
         if not 0.0 <= _get(cfg, f"model.{net}.dropout") < 1.0:
             raise GankitError(f"config key 'model.{net}.dropout' must be in [0, 1)")
+        hidden_init = _get(cfg, f"model.{net}.hidden_init")
+        if hidden_init is not None and hidden_init not in INITS:
+            raise GankitError(f"config key 'model.{net}.hidden_init' is {hidden_init!r}; expected one of: "
+                              f"{', '.join(INITS)} (or null)")
     for key in NON_NEGATIVE:
         if _get(cfg, key) < 0:
             raise GankitError(f"config key '{key}' must be >= 0, got {_get(cfg, key)}")
@@ -258,11 +263,6 @@ def validate(cfg: Config) -> None:
                           f"the decay begins), got {cfg.train.lr_decay_start}")
     if cfg.train.time_limit is not None and cfg.train.time_limit <= 0:
         raise GankitError(f"config key 'train.time_limit' must be > 0 seconds (or null), got {cfg.train.time_limit}")
-    for net in ("g", "d"):
-        hidden_init = _get(cfg, f"model.{net}.hidden_init")
-        if hidden_init is not None and hidden_init not in INITS:
-            raise GankitError(f"config key 'model.{net}.hidden_init' is {hidden_init!r}; expected one of: "
-                              f"{', '.join(INITS)} (or null)")
 
 
 def save_config(cfg: Config, path: str | Path) -> None:

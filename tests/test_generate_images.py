@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from gankit.cli import main
-from gankit.commands import _interpolate, _latents
+from gankit.sampling import interpolation, latents
 from gankit.config import apply_overrides, load_config
 from gankit.errors import GankitError
 from gankit.train.run import load_run
@@ -87,7 +87,7 @@ def test_checkpoint_choice(grey_run, tmp_path):
 
 def test_interpolation_ends_at_the_two_latents(grey_run, tmp_path):
     run = load_run(grey_run)
-    strip = _interpolate(run, 5, seed=4)
+    strip = interpolation(run, 5, seed=4)
     z = run.algo.latent_on_cpu(2, torch.Generator().manual_seed(4))
     ends = run.generator.sample(2, z=z)
     assert strip.shape == (5, 1, 8, 8)
@@ -105,7 +105,7 @@ def test_slerp_path_keeps_the_norm_between_equal_norm_ends(grey_run):
     run.algo.latent_on_cpu = lambda n, generator: ends.clone()
     seen = []
     run.generator.sample = lambda k, z: seen.append(z) or torch.zeros(k, 1, 8, 8)
-    _interpolate(run, 7, seed=0)
+    interpolation(run, 7, seed=0)
     path = seen[0]
     assert torch.allclose(path[0], ends[0]) and torch.allclose(path[-1], ends[1], atol=1e-6)
     assert torch.allclose(path.norm(dim=1), torch.full((7,), 3.0))
@@ -115,23 +115,23 @@ def test_slerp_path_keeps_the_norm_between_equal_norm_ends(grey_run):
 
 def test_truncation_bounds_the_latents_and_keeps_those_within(grey_run, tmp_path):
     run = load_run(grey_run)
-    plain, truncated = _latents(run, 500, 0), _latents(run, 500, 0, truncation=0.5)
+    plain, truncated = latents(run, 500, 0), latents(run, 500, 0, truncation=0.5)
     assert truncated.abs().max() <= 0.5
     inside = plain.abs() <= 0.5
     assert inside.any() and torch.equal(truncated[inside], plain[inside])
     generate(grey_run, "-n", 4, "--truncation", 0.5, "-o", tmp_path / "t.npz")
     assert np.load(tmp_path / "t.npz")["images"].shape == (4, 1, 8, 8)
     with pytest.raises(GankitError, match="truncation"):
-        _latents(run, 4, 0, truncation=0.0)
+        latents(run, 4, 0, truncation=0.0)
     run.cfg.model.latent = "uniform"
     with pytest.raises(GankitError, match="Gaussian"):
-        _latents(run, 4, 0, truncation=1.0)
+        latents(run, 4, 0, truncation=1.0)
 
 
 def test_a_tiny_truncation_finishes_and_still_bounds_the_latents(grey_run):
     """Redrawing alone never ended for T = 1e-6 (a draw lands within T with probability ~1e-6)."""
     run = load_run(grey_run)
     for t in (1e-6, 1e-30):
-        z = _latents(run, 50, 0, truncation=t)
+        z = latents(run, 50, 0, truncation=t)
         assert z.shape == (50, 8) and z.abs().max() <= t
-    assert torch.equal(_latents(run, 50, 0, truncation=1e-6), _latents(run, 50, 0, truncation=1e-6))  # seeded
+    assert torch.equal(latents(run, 50, 0, truncation=1e-6), latents(run, 50, 0, truncation=1e-6))  # seeded
