@@ -95,6 +95,11 @@ class Algorithm:
         }
         return self.opt
 
+    def differentiated_twice(self) -> set[str]:
+        """Networks whose gradients are themselves differentiated (gradient penalties: create_graph=True).
+        torch.compile's backward graphs support no double backward, so the trainer leaves these eager."""
+        return set()
+
     @property
     def device(self) -> torch.device:
         # One parameter, kept: Module.to() moves parameters in place (same objects), and walking the

@@ -98,6 +98,9 @@ class GAN(Algorithm):
         return D(x), None
 
     # ---------------------------------------------------------------- penalties
+    def differentiated_twice(self) -> set[str]:
+        return {"D"} if self.gp_weight or self.r1_gamma else set()
+
     def _critic(self, ctx: Context):
         """(critic, prepare): the function a penalty differentiates and the map from D's inputs to
         its arguments. With PacGAN packing the critic's input is a pack, so norms are per pack."""

@@ -79,14 +79,7 @@ class Trainer:
         if cfg.train.deterministic:
             torch.backends.cudnn.benchmark = False
             torch.backends.cudnn.deterministic = True
-        if cfg.train.compile:
-            # Gradient penalties differentiate through D twice (create_graph=True), which compiled
-            # backward graphs refuse when they donate their buffers; keep the buffers.
-            import torch._functorch.config as functorch_config
-
-            functorch_config.donated_buffer = False
-            for name, net in self.algo.nets.items():
-                self.algo.nets[name] = torch.compile(net)
+        self.compiled = self._compile() if cfg.train.compile else []
         # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.
         self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
         self.hooks = Hooks(self) if self.rt.is_main else None
@@ -105,6 +98,25 @@ class Trainer:
             seed_everything(self.cfg.train.seed + self.step, self.rt.rank)
         if self.rt.is_main:
             _truncate_metrics(self.run_dir / "metrics.jsonl", self.step)
+
+    def _compile(self) -> list[str]:
+        """torch.compile every network the algorithm does not differentiate twice (aot_autograd has no
+        double backward: a gradient-penalised D stays eager). The names compiled are returned."""
+        import torch._inductor.config as inductor_config
+
+        # Inductor may switch convolution graphs to channels_last on CUDA, while its shape rule for
+        # convolution_backward still predicts NCHW gradients: the compiled backward then fails a stride
+        # check (pytorch/pytorch#171622; seen on fashion-dcgan/cgan/infogan on an H100). Keep the layout
+        # the user chose (train.channels_last) instead.
+        inductor_config.layout_optimization = False
+        eager = self.algo.differentiated_twice()
+        compiled = [name for name in self.algo.nets if name not in eager]
+        for name in compiled:
+            self.algo.nets[name] = torch.compile(self.algo.nets[name])
+        if eager and self.rt.is_main:
+            print(f"train.compile: {', '.join(sorted(eager))} left uncompiled (its gradient is differentiated "
+                  "again by the gradient penalty, which compiled graphs do not support)")
+        return compiled
 
     def _wrap_ddp(self) -> None:
         from torch.nn.parallel import DistributedDataParallel as DDP
