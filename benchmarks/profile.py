@@ -1,12 +1,13 @@
 """Where a training step's time goes: the top operators of gankit's trainer on a workload.
 
-    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2] [--wall]
+    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2] [--wall] [--device cuda]
 
 Warm-up steps first, then `--steps` profiled iterations (evaluation hooks off, as in benchmarks.speed).
 Default: torch.profiler's self CPU time per operator, grouped by input shape for image workloads
 (which layer is slow). `--wall`: each operator timed with a clock around it instead (a dispatch
 mode; ~10 us per op of its own) — on this VM torch.profiler inflated even 100 MiB elementwise ops
 several-fold (leaky_relu 181 ms under it, ~10 ms without), so big-op workloads read better this way.
+`--device cuda`: kernels' own GPU time per operator, and how much of the wall clock the GPU was busy.
 """
 from __future__ import annotations
 
@@ -53,12 +54,13 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default: a fifth of --steps)")
     parser.add_argument("--rows", type=int, default=15)
     parser.add_argument("--wall", action="store_true", help="time each operator with a clock, not torch.profiler")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--set", dest="extra", action="append", default=[])
     parser.add_argument("--out", default="/tmp/gankit-profile")
     args = parser.parse_args(argv)
     steps = args.steps or max(2, WORKLOADS[args.workload][2] // 10)
     warm = args.warmup or max(1, steps // 5)
-    cfg, _ = workload_config(args.workload, args.extra + [f"train.steps={warm}"], "cpu", args.out)
+    cfg, _ = workload_config(args.workload, args.extra + [f"train.steps={warm}"], args.device, args.out)
     trainer = Trainer(cfg)
     images = len(trainer.data.info.shape) == 3
     print(f"# {args.workload}: {steps} profiled iterations after {warm} warm-up, torch {torch.__version__}")
@@ -72,11 +74,21 @@ def main(argv=None) -> None:
                 trainer.fit()
             print(clock.table(steps, time.perf_counter() - start, args.rows))
             return
-        with profile(activities=[ProfilerActivity.CPU], record_shapes=images) as prof:
+        gpu = args.device.startswith("cuda")
+        activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])
+        start = time.perf_counter()
+        with profile(activities=activities, record_shapes=images) as prof:
             trainer.fit()
-    table = prof.key_averages(group_by_input_shape=images).table(
-        sort_by="self_cpu_time_total", row_limit=args.rows, max_name_column_width=36, max_shapes_column_width=60)
-    print(table)
+            if gpu:
+                torch.cuda.synchronize()
+        wall = time.perf_counter() - start
+    averages = prof.key_averages(group_by_input_shape=images)
+    if gpu:  # kernels never overlap on one stream here, so their summed time is the GPU's busy time
+        busy = sum(e.self_device_time_total for e in averages) / 1e6
+        print(f"wall {wall / steps * 1e3:.2f} ms/step under the profiler; GPU busy {busy / steps * 1e3:.2f} "
+              f"ms/step ({100 * busy / wall:.0f} %)")
+    key = "self_device_time_total" if gpu else "self_cpu_time_total"
+    print(averages.table(sort_by=key, row_limit=args.rows, max_name_column_width=36, max_shapes_column_width=60))
 
 
 if __name__ == "__main__":
