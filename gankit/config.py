@@ -191,6 +191,7 @@ CHOICES = {
     "model.latent": ("normal", "uniform"),
     "train.d_update": ("joint", "split"),
     "train.precision": ("fp32", "bf16"),
+    "train.compile_mode": ("default", "reduce-overhead", "max-autotune"),
     "train.lr_decay": ("none", "linear", "cosine"),
     "model.cond.d_mode": ("projection", "concat"),
     "eval.reference_split": ("train", "test"),

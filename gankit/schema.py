@@ -124,6 +124,7 @@ class TrainConfig:
     device: str = "auto"            # auto (cuda > mps > cpu) | cpu | cuda | cuda:N | mps
     precision: str = "fp32"         # fp32 | bf16 (autocast; fp32 master weights)
     compile: bool = False           # torch.compile the networks
+    compile_mode: str = "default"   # torch.compile's mode: default | reduce-overhead (CUDA graphs) | max-autotune
     channels_last: bool = False     # images: NHWC memory layout for convolutions
     manual_backward: bool = True    # plain MLP GANs: gradients by hand, not autograd (same maths; toys 1.4-1.9x faster)
     keep_freed_memory: bool = True  # CPU, glibc: freed memory stays mapped for the next step (train/host_memory.py)

@@ -112,11 +112,17 @@ class Trainer:
         eager = self.algo.differentiated_twice()
         compiled = [name for name in self.algo.nets if name not in eager]
         for name in compiled:
-            self.algo.nets[name] = torch.compile(self.algo.nets[name])
+            self.algo.nets[name] = torch.compile(self.algo.nets[name], mode=self.cfg.train.compile_mode)
         if eager and self.rt.is_main:
             print(f"train.compile: {', '.join(sorted(eager))} left uncompiled (its gradient is differentiated "
                   "again by the gradient penalty, which compiled graphs do not support)")
         return compiled
+
+    def _new_update(self) -> None:
+        """Under compile_mode reduce-overhead, tell the CUDA-graph runner that an update begins: the
+        last update's graph outputs are no longer needed (its backward ran), so replays may reuse them."""
+        if self.compiled and self.cfg.train.compile_mode == "reduce-overhead":
+            torch.compiler.cudagraph_mark_step_begin()
 
     def _wrap_ddp(self) -> None:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -210,8 +216,10 @@ class Trainer:
                     for i in range(t.d_steps):
                         if i and not t.same_batch:
                             batch = self._batch(t.batch_size)
+                        self._new_update()
                         stats.update(self.algo.d_step(batch))
                     for _ in range(t.g_steps):
+                        self._new_update()
                         stats.update(self.algo.g_step(batch))
                 self.step += 1
                 if t.time_limit and self.step % t.log_every == 0 and time.perf_counter() - started > t.time_limit:

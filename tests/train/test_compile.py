@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from gankit.config import apply_overrides, load_config
+from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
 from gankit.train.trainer import Trainer
 
@@ -34,14 +35,15 @@ def test_differentiated_twice_names_penalised_networks(tmp_path, overrides, twic
 def test_compile_leaves_the_penalised_network_eager(tmp_path, monkeypatch, capsys):
     wrapped = []
 
-    def fake_compile(net):  # records the choice without paying for a compilation
-        wrapped.append(net)
+    def fake_compile(net, mode="default"):  # records the choice without paying for a compilation
+        wrapped.append((net, mode))
         return net
 
     monkeypatch.setattr(torch, "compile", fake_compile)
-    trainer = Trainer(config(tmp_path, "train.compile=true", "reg.r1_gamma=1.0"))
+    trainer = Trainer(config(tmp_path, "train.compile=true", "reg.r1_gamma=1.0",
+                             "train.compile_mode=reduce-overhead"))
     assert trainer.compiled == ["G"]
-    assert wrapped == [trainer.algo.nets["G"]]
+    assert wrapped == [(trainer.algo.nets["G"], "reduce-overhead")]
     assert "D left uncompiled" in capsys.readouterr().out
     plain = Trainer(config(tmp_path / "plain", "train.compile=true"))
     assert sorted(plain.compiled) == ["D", "G"]
@@ -56,3 +58,8 @@ def test_compiled_run_with_r1_trains(tmp_path):
     last = [r for r in rows if "d_loss" in r][-1]
     assert last["step"] == 3
     assert all(torch.isfinite(torch.tensor(last[k])) for k in ("d_loss", "g_loss"))
+
+
+def test_unknown_compile_mode_is_refused(tmp_path):
+    with pytest.raises(GankitError, match="train.compile_mode.*reduce-overhead"):
+        config(tmp_path, "train.compile_mode=fastest")
