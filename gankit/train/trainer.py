@@ -102,13 +102,6 @@ class Trainer:
     def _compile(self) -> list[str]:
         """torch.compile every network the algorithm does not differentiate twice (aot_autograd has no
         double backward: a gradient-penalised D stays eager). The names compiled are returned."""
-        import torch._inductor.config as inductor_config
-
-        # Inductor may switch convolution graphs to channels_last on CUDA, while its shape rule for
-        # convolution_backward still predicts NCHW gradients: the compiled backward then fails a stride
-        # check (pytorch/pytorch#171622; seen on fashion-dcgan/cgan/infogan on an H100). Keep the layout
-        # the user chose (train.channels_last) instead.
-        inductor_config.layout_optimization = False
         eager = self.algo.differentiated_twice()
         compiled = [name for name in self.algo.nets if name not in eager]
         for name in compiled:
@@ -117,6 +110,18 @@ class Trainer:
             print(f"train.compile: {', '.join(sorted(eager))} left uncompiled (its gradient is differentiated "
                   "again by the gradient penalty, which compiled graphs do not support)")
         return compiled
+
+    def _compiler_settings(self):
+        """Inductor settings while this trainer fits (compilation happens at the first steps). Inductor may
+        switch convolution graphs to channels_last on CUDA while its shape rule for convolution_backward
+        still predicts NCHW gradients: the compiled backward then fails a stride check
+        (pytorch/pytorch#171622; fashion-dcgan/cgan/infogan on an H100). Keep the layout the user chose
+        (train.channels_last) instead."""
+        if not self.compiled:
+            return contextlib.nullcontext()
+        import torch._inductor.config as inductor_config
+
+        return inductor_config.patch(layout_optimization=False)
 
     def _new_update(self) -> None:
         """Under compile_mode reduce-overhead, tell the CUDA-graph runner that an update begins: the
@@ -158,7 +163,7 @@ class Trainer:
             # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
-            with self.own_random_streams(), self.host_memory():
+            with self.own_random_streams(), self.host_memory(), self._compiler_settings():
                 return self._fit()
         finally:
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it

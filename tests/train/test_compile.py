@@ -63,3 +63,17 @@ def test_compiled_run_with_r1_trains(tmp_path):
 def test_unknown_compile_mode_is_refused(tmp_path):
     with pytest.raises(GankitError, match="train.compile_mode.*reduce-overhead"):
         config(tmp_path, "train.compile_mode=fastest")
+
+
+def test_inductor_layout_setting_is_scoped_to_fit(tmp_path, monkeypatch):
+    import torch._inductor.config as inductor_config
+
+    seen = []
+    monkeypatch.setattr(torch, "compile", lambda net, mode="default": net)
+    trainer = Trainer(config(tmp_path, "train.compile=true", "train.steps=2"))
+    d_step = trainer.algo.d_step
+    trainer.algo.d_step = lambda batch: (seen.append(inductor_config.layout_optimization), d_step(batch))[1]
+    before = inductor_config.layout_optimization
+    trainer.fit()
+    assert seen == [False, False]  # off while compiled graphs are built and run
+    assert inductor_config.layout_optimization == before  # the caller's setting afterwards
