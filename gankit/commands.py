@@ -78,7 +78,7 @@ def generate(args) -> None:
     if args.interpolate is not None:  # not `if args.interpolate`: K = 0 must be refused, not mean "off"
         samples = interpolation(run, args.interpolate, args.seed, args.truncation, **cond)
     else:
-        samples = run.generator.sample(n, z=latents(run, n, args.seed, args.truncation), **cond)
+        samples = run.generator.sample(n, z=latents(run, n, args.seed, args.truncation), progress=True, **cond)
     if run.info.kind == "vector":
         _write_vectors(samples.numpy(), out, fmt)
     else:

@@ -5,8 +5,8 @@ import sys
 
 
 class Progress:
-    def __init__(self, total: int, start: int = 0, enabled: bool = True):
-        self.total, self.start = total, start
+    def __init__(self, total: int, start: int = 0, enabled: bool = True, label: str = "train"):
+        self.total, self.start, self.label = total, start, label
         self.enabled = enabled
         self._bar = None
 
@@ -19,12 +19,12 @@ class Progress:
             # On stderr, the stream whose terminal decides whether it is shown: stdout stays for results
             # (`gankit train > log.txt` gets no bar frames).
             self._bar = RichProgress(
-                TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                TextColumn(f"[bold]{self.label}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
                 console=Console(stderr=True), transient=not sys.stderr.isatty(), disable=not sys.stderr.isatty(),
                 refresh_per_second=4)
             self._bar.__enter__()
-            self._task = self._bar.add_task("train", total=self.total, completed=self.start, losses="", rate="")
+            self._task = self._bar.add_task(self.label, total=self.total, completed=self.start, losses="", rate="")
         return self
 
     def update(self, step: int, values: dict[str, float]) -> None:
@@ -32,7 +32,8 @@ class Progress:
             return
         shown = " ".join(f"{k}={values[k]:.3g}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in values)
         task = self._bar.tasks[0]
-        rate = f"{task.speed:.0f} it/s" if task.speed else ""
+        unit = "it/s" if self.label == "train" else "/s"
+        rate = f"{task.speed:.0f} {unit}" if task.speed else ""
         self._bar.update(self._task, completed=step, losses=shown, rate=rate)
 
     def __exit__(self, *exc):
