@@ -125,13 +125,16 @@ def load_config(spec: str | Path | None = None) -> Config:
     """Read a preset (path or built-in name) into a validated Config."""
     path = resolve_preset(str(spec) if spec is not None else None)
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise GankitError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GankitError(f"cannot read config {path}: {exc}") from None
+    if raw is None:  # an empty file (or comments only): more likely a mistake than a wish for every default
+        raise GankitError(f"{path}: holds no settings (empty, or comments only); expected a mapping of sections "
+                          "(data, model, ...), or `{}` for every default")
     if not isinstance(raw, dict):
         raise GankitError(f"{path}: expected a mapping of sections (data, model, ...), got {type(raw).__name__}")
     cfg = from_dict(Config, raw)

@@ -64,5 +64,16 @@ def test_bad_yaml_and_unknown_keys(tmp_path):
         load_config(tmp_path / "missing.yaml")
 
 
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n"], ids=["empty", "comment", "blank-lines"])
+def test_a_config_file_without_settings_is_refused_and_braces_mean_defaults(tmp_path, text):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(text)
+    with pytest.raises(GankitError, match=r"empty.yaml: holds no settings .*`\{\}` for every default"):
+        load_config(empty)
+    braces = tmp_path / "defaults.yaml"
+    braces.write_text("{}\n")
+    assert load_config(braces).train.steps == Config().train.steps
+
+
 def test_defaults_are_a_valid_config():
     assert isinstance(Config().train.steps, int)
