@@ -64,13 +64,20 @@ def to_pixels(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample_pixels(generator, n: int, seed: int) -> torch.Tensor:
-    """n uint8 images from a run's Generator; noise from `seed`, so the same n and seed give the same images."""
+def sample_pixels(generator, n: int, seed: int, progress: bool = False) -> torch.Tensor:
+    """n uint8 images from a run's Generator; noise from `seed`, so the same n and seed give the same images.
+    progress: a bar on a terminal's stderr (the commands; not inside training, which has its own)."""
+    from gankit.train.progress import Progress
+
     z = generator.algo.latent_on_cpu(n, torch.Generator().manual_seed(seed))  # (n, latent)
     devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
-    with torch.random.fork_rng(devices=devices):  # conditional models draw labels from the global RNG
-        torch.manual_seed(seed)
-        return torch.cat([to_pixels(generator.sample(len(chunk), z=chunk)) for chunk in z.split(SAMPLE_BATCH)])
+    parts = []
+    with torch.random.fork_rng(devices=devices), Progress(n, enabled=progress, label="generate") as bar:
+        torch.manual_seed(seed)  # conditional models draw labels from the global RNG
+        for chunk in z.split(SAMPLE_BATCH):
+            parts.append(to_pixels(generator.sample(len(chunk), z=chunk)))
+            bar.update(sum(map(len, parts)), {})
+    return torch.cat(parts)
 
 
 def sample_size(n: int | None, available: int, where: str) -> int:
@@ -170,7 +177,7 @@ def evaluate_run(run, metrics=None, n: int | None = None, features: str | None =
     started = time.perf_counter()
     real_all, source = reference_images(cfg.data, reference)
     n = sample_size(n, len(real_all), f"the {reference} split")
-    real, fake = choose(real_all, n, seed), sample_pixels(run.generator, n, seed)
+    real, fake = choose(real_all, n, seed), sample_pixels(run.generator, n, seed, progress=True)
     real_f, fake_f = extractor.extract(real), extractor.extract(fake)
     train_f = None
     if "nn" in names:
@@ -243,7 +250,7 @@ def extract_features(spec: str, *, n: int, data=None, run_dir: str | None = None
     if run_dir is not None:
         from gankit.train.run import load_run
 
-        images = sample_pixels(load_run(run_dir, checkpoint, device=device).generator, n, seed)
+        images = sample_pixels(load_run(run_dir, checkpoint, device=device).generator, n, seed, progress=True)
     else:
         from gankit.features.splits import load_split
 

@@ -107,6 +107,28 @@ def test_sample_pixels_is_reproducible_batched_and_uint8(monkeypatch):
     assert not torch.equal(a, sample_pixels(gen, 10, seed=6))
 
 
+def test_sample_pixels_reports_progress_when_asked(monkeypatch):
+    import sys
+
+    import gankit.metrics.image as image
+    from gankit.train.progress import Progress
+
+    seen = []
+
+    class Recorder(Progress):
+        def __init__(self, total, start=0, enabled=True, label="train"):
+            super().__init__(total, start, enabled=False)
+            seen.append((total, enabled, label))
+
+        def update(self, step, values):
+            seen.append(step)
+
+    monkeypatch.setattr(sys.modules[Progress.__module__], "Progress", Recorder)
+    monkeypatch.setattr(image, "SAMPLE_BATCH", 4)
+    sample_pixels(_FakeGenerator(), 10, seed=5, progress=True)
+    assert seen == [(10, True, "generate"), 4, 8, 10]
+
+
 def test_sample_size_is_the_default_or_all_there_are_and_never_more_than_asked_can_be_met():
     assert sample_size(None, 10 * DEFAULT_N, "x") == DEFAULT_N
     assert sample_size(None, 60, "x") == 60  # a small folder: as many generated as real images
