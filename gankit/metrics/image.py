@@ -74,9 +74,9 @@ def sample_pixels(generator, n: int, seed: int, progress: bool = False) -> torch
     parts = []
     with torch.random.fork_rng(devices=devices), Progress(n, enabled=progress, label="generate") as bar:
         torch.manual_seed(seed)  # conditional models draw labels from the global RNG
-        for chunk in z.split(SAMPLE_BATCH):
+        for start, chunk in zip(range(0, n, SAMPLE_BATCH), z.split(SAMPLE_BATCH)):
             parts.append(to_pixels(generator.sample(len(chunk), z=chunk)))
-            bar.update(sum(map(len, parts)), {})
+            bar.update(start + len(chunk), {})
     return torch.cat(parts)
 
 

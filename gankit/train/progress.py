@@ -19,8 +19,9 @@ class Progress:
             # On stderr, the stream whose terminal decides whether it is shown: stdout stays for results
             # (`gankit train > log.txt` gets no bar frames).
             self._bar = RichProgress(
-                TextColumn(f"[bold]{self.label}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
+                TextColumn(f"[bold]{self.label}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[losses]}"),
                 console=Console(stderr=True), transient=not sys.stderr.isatty(), disable=not sys.stderr.isatty(),
                 refresh_per_second=4)
             self._bar.__enter__()
