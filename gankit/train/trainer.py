@@ -76,9 +76,6 @@ class Trainer:
         if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
             for net in self.algo.nets.values():
                 net.to(memory_format=torch.channels_last)
-        if cfg.train.deterministic:
-            torch.backends.cudnn.benchmark = False
-            torch.backends.cudnn.deterministic = True
         self.compiled = self._compile() if cfg.train.compile else []
         # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.
         self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
@@ -111,17 +108,24 @@ class Trainer:
                   "again by the gradient penalty, which compiled graphs do not support)")
         return compiled
 
-    def _compiler_settings(self):
-        """Inductor settings while this trainer fits (compilation happens at the first steps). Inductor may
-        switch convolution graphs to channels_last on CUDA while its shape rule for convolution_backward
-        still predicts NCHW gradients: the compiled backward then fails a stride check
-        (pytorch/pytorch#171622; fashion-dcgan/cgan/infogan on an H100). Keep the layout the user chose
-        (train.channels_last) instead."""
-        if not self.compiled:
-            return contextlib.nullcontext()
-        import torch._inductor.config as inductor_config
+    @contextlib.contextmanager
+    def _backend_settings(self):
+        """Process-wide backend switches, set while this trainer fits and put back after it.
+        train.deterministic: cuDNN picks deterministic kernels, no autotuning (exact resume on a GPU).
+        train.compile: inductor may switch convolution graphs to channels_last on CUDA while its shape rule
+        for convolution_backward still predicts NCHW gradients, and the compiled backward then fails a
+        stride check (pytorch/pytorch#171622; fashion-dcgan/cgan/infogan on an H100): keep the layout the
+        user chose (train.channels_last) instead."""
+        cudnn = torch.backends.cudnn
+        with contextlib.ExitStack() as stack:
+            if self.cfg.train.deterministic:
+                stack.callback(_restore_cudnn, cudnn.benchmark, cudnn.deterministic)
+                cudnn.benchmark, cudnn.deterministic = False, True
+            if self.compiled:
+                import torch._inductor.config as inductor_config
 
-        return inductor_config.patch(layout_optimization=False)
+                stack.enter_context(inductor_config.patch(layout_optimization=False))
+            yield
 
     def _new_update(self) -> None:
         """Under compile_mode reduce-overhead, tell the CUDA-graph runner that an update begins: the
@@ -163,7 +167,7 @@ class Trainer:
             # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
-            with self.own_random_streams(), self.host_memory(), self._compiler_settings():
+            with self.own_random_streams(), self.host_memory(), self._backend_settings():
                 return self._fit()
         finally:
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it
@@ -287,6 +291,10 @@ class Trainer:
         extra = self.hooks.checkpoint_extra() if self.hooks else {}
         ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, nets, self.optimizers, extra,
                              keep_last=self.cfg.train.keep_last)
+
+
+def _restore_cudnn(benchmark: bool, deterministic: bool) -> None:
+    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = benchmark, deterministic
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

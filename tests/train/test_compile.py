@@ -1,7 +1,9 @@
-"""Tests for train.compile (gankit/train/trainer.py `_compile`): every network is compiled except those
-the algorithm differentiates twice (gradient penalties), since aot_autograd has no double backward;
-a real compiled run with an R1-penalised D trains with finite losses, where it used to stop with
-"torch.compile with aot_autograd does not currently support double backward"."""
+"""Tests for train.compile and the backend switches scoped to `fit` (gankit/train/trainer.py `_compile`,
+`_backend_settings`): every network is compiled except those the algorithm differentiates twice
+(gradient penalties), since aot_autograd has no double backward; a real compiled run with an
+R1-penalised D trains with finite losses, where it used to stop with "torch.compile with aot_autograd
+does not currently support double backward"; inductor's layout setting and cuDNN's deterministic
+flags hold during fit only."""
 from __future__ import annotations
 
 import json
@@ -77,3 +79,19 @@ def test_inductor_layout_setting_is_scoped_to_fit(tmp_path, monkeypatch):
     trainer.fit()
     assert seen == [False, False]  # off while compiled graphs are built and run
     assert inductor_config.layout_optimization == before  # the caller's setting afterwards
+
+
+def test_deterministic_cudnn_is_scoped_to_fit(tmp_path):
+    """train.deterministic sets cuDNN's flags while the trainer fits and puts the caller's back."""
+    cudnn, seen = torch.backends.cudnn, []
+    trainer = Trainer(config(tmp_path, "train.deterministic=true", "train.steps=2"))
+    d_step = trainer.algo.d_step
+    trainer.algo.d_step = lambda batch: (seen.append((cudnn.benchmark, cudnn.deterministic)), d_step(batch))[1]
+    before = cudnn.benchmark, cudnn.deterministic
+    try:
+        cudnn.benchmark, cudnn.deterministic = True, False
+        trainer.fit()
+        assert seen == [(False, True)] * 2
+        assert (cudnn.benchmark, cudnn.deterministic) == (True, False)
+    finally:
+        cudnn.benchmark, cudnn.deterministic = before
