@@ -6,7 +6,7 @@ are not counted as its coverage). On a GPU machine: `pytest -q tests/test_cuda.p
 - the hand-written MLP steps train as autograd does on the GPU (circle, R1 + EMA on grid25);
 - train.compile trains a convolutional preset on the GPU (inductor's layout optimisation broke the
   compiled backward, pytorch#171622) and a gradient-penalised one (D left eager);
-- resume on the GPU equals an uninterrupted run bit for bit with train.deterministic.
+- resume on the GPU equals an uninterrupted run bit for bit (train.deterministic, the default).
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_compiled_runs_train_on_cuda(tmp_path, preset):
 
 @needs_fashion
 def test_resume_is_exact_on_cuda_when_deterministic(tmp_path):
-    base = ["train.steps=6", "train.checkpoint_every=3", "train.seed=3", "train.deterministic=true"]
+    base = ["train.steps=6", "train.checkpoint_every=3", "train.seed=3"]  # train.deterministic: on by default
     straight = Trainer(config("fashion-dcgan", tmp_path / "straight", *base)).fit()
     half = Trainer(config("fashion-dcgan", tmp_path / "halves", *base, "train.steps=3")).fit()
     resumed = Trainer(config("fashion-dcgan", tmp_path / "halves", *base), resume=half.dir).fit()

@@ -84,7 +84,7 @@ def test_inductor_layout_setting_is_scoped_to_fit(tmp_path, monkeypatch):
 def test_deterministic_cudnn_is_scoped_to_fit(tmp_path):
     """train.deterministic sets cuDNN's flags while the trainer fits and puts the caller's back."""
     cudnn, seen = torch.backends.cudnn, []
-    trainer = Trainer(config(tmp_path, "train.deterministic=true", "train.steps=2"))
+    trainer = Trainer(config(tmp_path, "train.steps=2"))  # the default: deterministic
     d_step = trainer.algo.d_step
     trainer.algo.d_step = lambda batch: (seen.append((cudnn.benchmark, cudnn.deterministic)), d_step(batch))[1]
     before = cudnn.benchmark, cudnn.deterministic
@@ -93,5 +93,18 @@ def test_deterministic_cudnn_is_scoped_to_fit(tmp_path):
         trainer.fit()
         assert seen == [(False, True)] * 2
         assert (cudnn.benchmark, cudnn.deterministic) == (True, False)
+    finally:
+        cudnn.benchmark, cudnn.deterministic = before
+
+
+def test_non_deterministic_cudnn_is_asked_for_not_default(tmp_path):
+    cudnn, before = torch.backends.cudnn, (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
+    trainer, seen = Trainer(config(tmp_path, "train.steps=1", "train.deterministic=false")), []
+    d_step = trainer.algo.d_step
+    trainer.algo.d_step = lambda batch: (seen.append(cudnn.deterministic), d_step(batch))[1]
+    try:
+        cudnn.deterministic = False
+        trainer.fit()
+        assert seen == [False]  # left as the process had it
     finally:
         cudnn.benchmark, cudnn.deterministic = before
