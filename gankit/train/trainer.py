@@ -24,6 +24,7 @@ from gankit.data import build_data
 from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
 from gankit.train import checkpoint as ckpt
+from gankit.train.backends import backend_settings, compile_networks
 from gankit.train.hooks import Hooks
 from gankit.train.host_memory import keep_freed_memory
 from gankit.train.progress import Progress
@@ -76,7 +77,9 @@ class Trainer:
         if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
             for net in self.algo.nets.values():
                 net.to(memory_format=torch.channels_last)
-        self.compiled = self._compile() if cfg.train.compile else []
+        self.compiled = []  # the networks torch.compile wraps (train.compile; gankit/train/backends.py)
+        if cfg.train.compile:
+            self.compiled = compile_networks(self.algo, cfg.train.compile_mode, announce=self.rt.is_main)
         # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.
         self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
         self.hooks = Hooks(self) if self.rt.is_main else None
@@ -95,37 +98,6 @@ class Trainer:
             seed_everything(self.cfg.train.seed + self.step, self.rt.rank)
         if self.rt.is_main:
             _truncate_metrics(self.run_dir / "metrics.jsonl", self.step)
-
-    def _compile(self) -> list[str]:
-        """torch.compile every network the algorithm does not differentiate twice (aot_autograd has no
-        double backward: a gradient-penalised D stays eager). The names compiled are returned."""
-        eager = self.algo.differentiated_twice()
-        compiled = [name for name in self.algo.nets if name not in eager]
-        for name in compiled:
-            self.algo.nets[name] = torch.compile(self.algo.nets[name], mode=self.cfg.train.compile_mode)
-        if eager and self.rt.is_main:
-            print(f"train.compile: {', '.join(sorted(eager))} left uncompiled (its gradient is differentiated "
-                  "again by the gradient penalty, which compiled graphs do not support)")
-        return compiled
-
-    @contextlib.contextmanager
-    def _backend_settings(self):
-        """Process-wide backend switches, set while this trainer fits and put back after it.
-        train.deterministic: cuDNN picks deterministic kernels, no autotuning (exact resume on a GPU).
-        train.compile: inductor may switch convolution graphs to channels_last on CUDA while its shape rule
-        for convolution_backward still predicts NCHW gradients, and the compiled backward then fails a
-        stride check (pytorch/pytorch#171622; fashion-dcgan/cgan/infogan on an H100): keep the layout the
-        user chose (train.channels_last) instead."""
-        cudnn = torch.backends.cudnn
-        with contextlib.ExitStack() as stack:
-            if self.cfg.train.deterministic:
-                stack.callback(_restore_cudnn, cudnn.benchmark, cudnn.deterministic)
-                cudnn.benchmark, cudnn.deterministic = False, True
-            if self.compiled:
-                import torch._inductor.config as inductor_config
-
-                stack.enter_context(inductor_config.patch(layout_optimization=False))
-            yield
 
     def _new_update(self) -> None:
         """Under compile_mode reduce-overhead, tell the CUDA-graph runner that an update begins: the
@@ -167,7 +139,8 @@ class Trainer:
             # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
-            with self.own_random_streams(), self.host_memory(), self._backend_settings():
+            with self.own_random_streams(), self.host_memory(), \
+                    backend_settings(self.cfg.train.deterministic, bool(self.compiled)):
                 return self._fit()
         finally:
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it
@@ -291,10 +264,6 @@ class Trainer:
         extra = self.hooks.checkpoint_extra() if self.hooks else {}
         ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, nets, self.optimizers, extra,
                              keep_last=self.cfg.train.keep_last)
-
-
-def _restore_cudnn(benchmark: bool, deterministic: bool) -> None:
-    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = benchmark, deterministic
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

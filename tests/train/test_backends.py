@@ -1,5 +1,5 @@
-"""Tests for train.compile and the backend switches scoped to `fit` (gankit/train/trainer.py `_compile`,
-`_backend_settings`): every network is compiled except those the algorithm differentiates twice
+"""Tests for train.compile and the backend switches scoped to `fit` (gankit/train/backends.py,
+used by gankit/train/trainer.py): every network is compiled except those the algorithm differentiates twice
 (gradient penalties), since aot_autograd has no double backward; a real compiled run with an
 R1-penalised D trains with finite losses, where it used to stop with "torch.compile with aot_autograd
 does not currently support double backward"; inductor's layout setting and cuDNN's deterministic
