@@ -223,7 +223,8 @@ def features(args) -> None:
         command = (f"gankit features train --data {args.data} -o {args.output} --epochs {args.epochs} "
                    f"--batch-size {args.batch_size} --lr {args.lr} --seed {args.seed}")
         record = train_classifier(args.data, args.output, epochs=args.epochs, batch_size=args.batch_size,
-                                  lr=args.lr, seed=args.seed, device=args.device, command=command)
+                                  lr=args.lr, seed=args.seed, device=args.device, command=command,
+                                  progress=True)
         print(f"wrote {args.output} (test accuracy {record['test_accuracy']:.4f} on {record['n_test']} images, "
               f"sha256 {record['sha256']}) and {Path(args.output).with_suffix('.json')}")
     else:

@@ -31,9 +31,9 @@ class Progress:
     def update(self, step: int, values: dict[str, float]) -> None:
         if self._bar is None:
             return
-        shown = " ".join(f"{k}={values[k]:.3g}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in values)
+        shown = " ".join(f"{k}={values[k]:.3g}" for k in ("d_loss", "g_loss", "d_real", "d_fake", "loss") if k in values)
         task = self._bar.tasks[0]
-        unit = "it/s" if self.label == "train" else "/s"
+        unit = "/s" if self.label == "generate" else "it/s"  # samples a second, or steps
         rate = f"{task.speed:.0f} {unit}" if task.speed else ""
         self._bar.update(self._task, completed=step, losses=shown, rate=rate)
 

@@ -71,6 +71,27 @@ def test_train_writes_a_self_describing_file_that_loads_as_an_extractor(tmp_path
     np.testing.assert_allclose(out_feats.probs.sum(axis=1), 1.0, atol=1e-12)
 
 
+def test_training_reports_progress_when_asked(tmp_path, monkeypatch):
+    import sys
+
+    from gankit.train.progress import Progress
+
+    seen = []
+
+    class Recorder(Progress):
+        def __init__(self, total, start=0, enabled=True, label="train"):
+            super().__init__(total, start, enabled=False)
+            seen.append((total, enabled, label))
+
+        def update(self, step, values):
+            seen.append((step, sorted(values)))
+
+    monkeypatch.setattr(sys.modules[Progress.__module__], "Progress", Recorder)
+    data = _labelled_npz(tmp_path / "halves.npz")
+    train_classifier(str(data), tmp_path / "c.safetensors", epochs=2, batch_size=8, log=lambda _: None, progress=True)
+    assert seen == [(32, True, "classifier"), (20, ["loss"]), (32, ["loss"])]  # 128 images / 8 = 16 steps an epoch
+
+
 def test_a_safetensors_file_that_is_not_a_classifier_is_refused(tmp_path):
     path = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(2)}, str(path))
