@@ -15,6 +15,7 @@ from gankit.errors import GankitError
 from gankit.features import get_extractor
 from gankit.features.base import file_sha256
 from gankit.features.classifier import SHIPPED_DIR, accuracy, load_classifier, train_classifier
+from tests.progress_recorder import record_progress
 
 SHIPPED = SHIPPED_DIR / "fashion-mnist-classifier.safetensors"
 # Pinned when the file was made (`gankit features train --data fashion-mnist -o <SHIPPED>`); a new
@@ -72,21 +73,7 @@ def test_train_writes_a_self_describing_file_that_loads_as_an_extractor(tmp_path
 
 
 def test_training_reports_progress_when_asked(tmp_path, monkeypatch):
-    import sys
-
-    from gankit.train.progress import Progress
-
-    seen = []
-
-    class Recorder(Progress):
-        def __init__(self, total, start=0, enabled=True, label="train"):
-            super().__init__(total, start, enabled=False)
-            seen.append((total, enabled, label))
-
-        def update(self, step, values):
-            seen.append((step, sorted(values)))
-
-    monkeypatch.setattr(sys.modules[Progress.__module__], "Progress", Recorder)
+    seen = record_progress(monkeypatch)
     data = _labelled_npz(tmp_path / "halves.npz")
     train_classifier(str(data), tmp_path / "c.safetensors", epochs=2, batch_size=8, log=lambda _: None, progress=True)
     assert seen == [(32, True, "classifier"), (20, ["loss"]), (32, ["loss"])]  # 128 images / 8 = 16 steps an epoch

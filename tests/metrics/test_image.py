@@ -12,6 +12,7 @@ from gankit.features import Features, get_extractor
 from gankit.metrics import fid, kid
 from gankit.metrics.image import (DEFAULT_METRICS, DEFAULT_N, PARAMS, choose, comparable, parse_metrics,
                                   sample_pixels, sample_size, score_features, setup_record, to_pixels)
+from tests.progress_recorder import record_progress
 
 
 def test_metric_names_aliases_and_order():
@@ -108,25 +109,12 @@ def test_sample_pixels_is_reproducible_batched_and_uint8(monkeypatch):
 
 
 def test_sample_pixels_reports_progress_when_asked(monkeypatch):
-    import sys
-
     import gankit.metrics.image as image
-    from gankit.train.progress import Progress
 
-    seen = []
-
-    class Recorder(Progress):
-        def __init__(self, total, start=0, enabled=True, label="train"):
-            super().__init__(total, start, enabled=False)
-            seen.append((total, enabled, label))
-
-        def update(self, step, values):
-            seen.append(step)
-
-    monkeypatch.setattr(sys.modules[Progress.__module__], "Progress", Recorder)
+    seen = record_progress(monkeypatch)
     monkeypatch.setattr(image, "SAMPLE_BATCH", 4)
     sample_pixels(_FakeGenerator(), 10, seed=5, progress=True)
-    assert seen == [(10, True, "generate"), 4, 8, 10]
+    assert seen == [(10, True, "generate"), (4, []), (8, []), (10, [])]
 
 
 def test_sample_size_is_the_default_or_all_there_are_and_never_more_than_asked_can_be_met():
