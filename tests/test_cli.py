@@ -25,9 +25,7 @@ import torch
 import yaml
 from PIL import Image
 
-import gankit
 from gankit.cli import main
-from gankit.errors import GankitError
 from gankit.train.checkpoint import latest_step, list_steps
 from gankit.train.run import load_run
 
@@ -352,32 +350,3 @@ def test_evaluate_json(tmp_path, trained_run):
     for key in ("mmd", "swd", "radius_mean"):
         assert np.isfinite(report["metrics"][key]), key
     assert report["metrics"]["radius_mean"] > 0
-
-
-# ---------------------------------------------------------------------------------------- Python API
-def _tiny_config(tmp_path):
-    cfg = gankit.load_config("circle")
-    cfg.train.out_dir = str(tmp_path)
-    cfg.train.batch_size, cfg.train.progress = 32, False
-    cfg.eval.every, cfg.eval.n_metric, cfg.eval.n_samples, cfg.eval.plots = 5, 200, 100, False
-    return cfg
-
-
-def test_python_api_trains_and_samples(tmp_path):
-    run = gankit.train(_tiny_config(tmp_path), steps=5)
-    samples = run.generator.sample(5)
-    assert isinstance(samples, torch.Tensor) and samples.shape == (5, 2)
-    assert torch.isfinite(samples).all()
-    assert run.dir.parent == tmp_path and latest_step(run.dir / "checkpoints") == 5
-
-
-def test_python_api_run_knows_its_step(tmp_path):
-    run = gankit.train(_tiny_config(tmp_path), steps=5)
-    assert run.step == 5  # load_run(run.dir).step is 5; the run fit() returns should agree
-
-
-@pytest.mark.parametrize("steps", [0, -3])
-def test_python_api_rejects_bad_steps_before_writing(tmp_path, steps):
-    with pytest.raises(GankitError, match="train.steps"):
-        gankit.train(_tiny_config(tmp_path), steps=steps)
-    assert list(tmp_path.iterdir()) == []
