@@ -233,8 +233,16 @@ def validate(cfg: Config) -> None:
             raise GankitError(f"config key '{key}' must be >= 1 (or null), got {value}")
     for net in ("g", "d"):
         for key in ("lr", "eps"):
-            if _get(cfg, f"optim.{net}.{key}") <= 0:
-                raise GankitError(f"config key 'optim.{net}.{key}' must be > 0")
+            if not 0 < _get(cfg, f"optim.{net}.{key}") < math.inf:
+                raise GankitError(f"config key 'optim.{net}.{key}' must be a finite number > 0, "
+                                  f"got {_get(cfg, f'optim.{net}.{key}')}")
+        for key in ("momentum", "weight_decay"):  # torch's optimizers refuse negatives with a traceback
+            if not 0 <= _get(cfg, f"optim.{net}.{key}") < math.inf:
+                raise GankitError(f"config key 'optim.{net}.{key}' must be a finite number >= 0, "
+                                  f"got {_get(cfg, f'optim.{net}.{key}')}")
+        if not 0.0 <= _get(cfg, f"optim.{net}.alpha") < 1.0:
+            raise GankitError(f"config key 'optim.{net}.alpha' (RMSprop's smoothing) must be in [0, 1), "
+                              f"got {_get(cfg, f'optim.{net}.alpha')}")
         betas = _get(cfg, f"optim.{net}.betas")
         if len(betas) != 2:
             raise GankitError(f"config key 'optim.{net}.betas' must be a list of two numbers")

@@ -45,6 +45,11 @@ def test_overrides_are_typed():
     ("train.threads=-2", "train.threads"),
     ("train.seed=99999999999999999999", "train.seed"),
     ("data.image_size=0", "data.image_size"),
+    # torch's optimizers refused these with a traceback; inf passed and diverged later
+    ("optim.g.weight_decay=-1", "optim.g.weight_decay"),
+    ("optim.d.momentum=-1", "optim.d.momentum"),
+    ("optim.g.alpha=2", "optim.g.alpha"),
+    ("optim.g.lr=inf", "optim.g.lr"),
 ])
 def test_bad_override_names_the_key(override, words):
     with pytest.raises(GankitError, match=words.replace(".", r"\.")):

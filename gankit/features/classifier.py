@@ -73,7 +73,6 @@ def save_classifier(model: ImageClassifier, path: str | Path, input_shape, class
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata=meta)
-        tmp.chmod(0o644)  # safetensors recreates the file 0600; weights are meant to be shared
 
 
 def load_classifier(path: str | Path) -> tuple[ImageClassifier, dict]:

@@ -49,9 +49,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     For libraries that want a filename (matplotlib, Pillow, safetensors)."""
     path = Path(path)
     tmp = _temporary_beside(path)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give them the mode open() would
     try:
         yield Path(tmp)
+        # mkstemp makes 0600 files, and some writers (safetensors) recreate the file 0600 again: give the
+        # finished file the mode open() would, so a shared runs folder stays readable to others.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         with open(tmp, "rb+") as f:  # make the bytes durable before the rename publishes them
             os.fsync(f.fileno())
         os.replace(tmp, path)

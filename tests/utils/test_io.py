@@ -7,6 +7,7 @@ import os
 import stat
 
 import pytest
+import torch
 
 from gankit.errors import GankitError
 from gankit.utils.io import check_writable, atomic_open, atomic_path, read_jsonl, write_json
@@ -120,3 +121,15 @@ def test_read_jsonl_drops_a_torn_last_line_but_not_a_bad_one_before_it(tmp_path)
 def test_check_writable_leaves_nothing_behind(tmp_path):
     check_writable(tmp_path / "new" / "w.safetensors")
     assert [p.name for p in tmp_path.iterdir()] == ["new"] and not list((tmp_path / "new").iterdir())
+
+
+def test_a_writer_that_recreates_the_file_still_gets_opens_mode(tmp_path):
+    # safetensors' save_file (checkpoints) deletes and recreates its file 0600: others could not read a
+    # shared run's weights
+    from safetensors.torch import save_file
+
+    with atomic_path(tmp_path / "w.safetensors") as tmp:
+        save_file({"x": torch.zeros(2)}, str(tmp))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "w.safetensors").stat().st_mode) == 0o666 & ~umask
