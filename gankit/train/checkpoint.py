@@ -135,6 +135,12 @@ def read_checkpoint(directory: Path, step: int) -> tuple[dict[str, torch.Tensor]
         raise GankitError(f"checkpoint {stem}.safetensors/.json not found") from None
     except Exception as exc:  # safetensors raises its own error types for foreign/corrupt files
         raise GankitError(f"checkpoint {stem} is not a valid gankit checkpoint ({type(exc).__name__}: {exc})") from None
+    fields = {"step": int, "rng": dict, "optimizers": dict, "extra": dict}  # what save_checkpoint writes
+    wrong = [k for k, kind in fields.items() if not isinstance(plain, dict) or not isinstance(plain.get(k), kind)]
+    if wrong:
+        raise GankitError(f"checkpoint {stem}.json is not a valid gankit checkpoint (expected a JSON object with "
+                          f"{', '.join(f'{k!r}: {kind.__name__}' for k, kind in fields.items())}; "
+                          f"missing or wrong: {', '.join(wrong)})")
     return tensors, plain
 
 
@@ -155,7 +161,17 @@ def load_nets(tensors: dict[str, torch.Tensor], nets: dict[str, nn.Module]) -> N
 def restore(tensors: dict, plain: dict, nets: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer]) -> int:
     """Load everything needed to continue exactly where the run stopped; returns the step."""
     load_nets(tensors, nets)
-    for name, opt in optimizers.items():
-        opt.load_state_dict(_join_optimizer(name, tensors, plain["optimizers"][name]))
-    set_rng_state(tensors, plain["rng"])
-    return int(plain["step"])
+    try:
+        for name, opt in optimizers.items():
+            opt.load_state_dict(_join_optimizer(name, tensors, plain["optimizers"][name]))
+            for group in opt.param_groups:  # torch takes any JSON value here and fails at the first step
+                numbers = [group[k] for k in ("lr", "eps", "weight_decay", "momentum", "alpha") if k in group]
+                numbers += list(group.get("betas", ()))
+                if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers):
+                    raise TypeError(f"optimizer '{name}' has a non-numeric hyperparameter")
+        set_rng_state(tensors, plain["rng"])
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:  # an edited or foreign .json
+        raise GankitError(f"checkpoint at step {plain['step']} does not hold a usable optimizer/random state "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                          "expected the state of a run with these optimizers") from None
+    return plain["step"]

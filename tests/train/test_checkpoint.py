@@ -147,6 +147,33 @@ def test_pickled_checkpoint_is_refused_without_running_it(tmp_path, ten_step_run
     assert not marker.exists()
 
 
+def _drop(key):
+    def edit(d):
+        del d[key]
+        return d
+    return edit
+
+
+def _set_lr_text(d):
+    next(iter(d["optimizers"].values()))["param_groups"][0]["lr"] = "x"
+    return d
+
+
+# valid JSON with the wrong structure: KeyError / ValueError / TypeError tracebacks before
+@pytest.mark.parametrize("edit", [_drop("optimizers"), _drop("rng"), lambda d: {**d, "step": "abc"},
+                                  lambda d: [1, 2], _set_lr_text],
+                         ids=["no-optimizers", "no-rng", "step-text", "a-list", "lr-text"])
+def test_resume_from_an_edited_checkpoint_json_is_one_line(tmp_path, ten_step_run, edit):
+    run_dir = tmp_path / "run"
+    shutil.copytree(ten_step_run, run_dir)
+    path = run_dir / "checkpoints" / "step_000010.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    with pytest.raises(GankitError) as caught:
+        Trainer(tiny_config(tmp_path, "x", 20), resume=run_dir).fit()
+    message = str(caught.value)
+    assert "checkpoint" in message and "expected" in message and "\n" not in message
+
+
 # ---------------------------------------------------------------------------------------- pruning, latest
 def save_tiny(directory: Path, step: int, keep_last: int = 100) -> None:
     torch.manual_seed(step)
