@@ -84,9 +84,14 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     rows = []
     for i, (number, line) in enumerate(lines):
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except ValueError:
             if i == len(lines) - 1:
                 break
             raise GankitError(f"{path}, line {number} is not valid JSON; expected one JSON object per line") from None
+        step = row.get("step") if isinstance(row, dict) else None
+        if not isinstance(row, dict) or (step is not None and (not isinstance(step, int) or isinstance(step, bool))):
+            raise GankitError(f"{path}, line {number} is not a log row; expected one JSON object per line "
+                              "(with an integer 'step')")
+        rows.append(row)
     return rows

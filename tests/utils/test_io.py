@@ -133,3 +133,12 @@ def test_a_writer_that_recreates_the_file_still_gets_opens_mode(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "w.safetensors").stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("row", ['[1, 2, 3]', '"text"', '{"step": "x"}', '{"step": true}'])
+def test_read_jsonl_refuses_a_valid_json_line_that_is_not_a_log_row(tmp_path, row):
+    # plot, report and resume died with AttributeError / TypeError tracebacks on these
+    log = tmp_path / "metrics.jsonl"
+    log.write_text(f'{{"step": 1}}\n{row}\n{{"step": 3}}\n')
+    with pytest.raises(GankitError, match="line 2 is not a log row"):
+        read_jsonl(log)
