@@ -59,7 +59,8 @@ def train_and_score(preset: str, seed: int, overrides: list[str], runs_dir: Path
                                       "--json", str(scores_path)])
     with contextlib.redirect_stdout(io.StringIO()):  # the table below says it all
         evaluate(args)
-    metrics = json.loads(scores_path.read_text())["metrics"]
+    # gankit writes a metric without a value as null (standard JSON); NaN keeps the means below honest
+    metrics = {k: math.nan if v is None else v for k, v in json.loads(scores_path.read_text())["metrics"].items()}
     return {"preset": Path(preset).stem, "seed": seed, "modes": metrics["modes"], "n_modes": metrics["n_modes"],
             "hq": metrics["hq"], "reverse_kl": metrics["reverse_kl"], "mmd": metrics["mmd"],
             "train_s": seconds, "cpu_s": cpu_seconds, "steps": cfg.train.steps, "run": str(run.dir)}

@@ -6,7 +6,6 @@ that needs a "what if" update (seed 004's before/after figure) works on copies.
 """
 from __future__ import annotations
 
-import json
 import weakref
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import torch
 
 from gankit.algorithms.base import unwrap
 from gankit.errors import GankitError
-from gankit.utils.io import read_jsonl
+from gankit.utils.io import dumps_json, read_jsonl
 
 
 class Hooks:
@@ -86,7 +85,7 @@ class Hooks:
         if cfg.eval.plots and hasattr(algo, "extra_figures"):  # per-class grids, InfoGAN traversals
             algo.extra_figures(step, self.dir)
         with open(self.dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(dumps_json(row) + "\n")
         if cfg.train.tensorboard:
             self._tensorboard(row)
 

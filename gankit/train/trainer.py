@@ -9,7 +9,6 @@ stopped and resumed, produces the same weights.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from gankit.train.host_memory import keep_freed_memory
 from gankit.train.progress import Progress
 from gankit.train.run import Run, new_run_dir
 from gankit.train.runtime import broadcast_weights, seed_everything, setup_runtime
-from gankit.utils.io import atomic_open, read_jsonl, write_json
+from gankit.utils.io import atomic_open, dumps_json, read_jsonl, write_json
 
 
 class TrainingDiverged(GankitError):
@@ -252,7 +251,7 @@ class Trainer:
         epoch = self.step * self.cfg.train.batch_size * self.rt.world_size / max(1, len(self.data))
         row = {"step": self.step, "epoch": round(epoch, 4), "time": round(elapsed, 3), **values}
         with open(self.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(dumps_json(row) + "\n")
         progress.update(self.step, values)
         if self.hooks:
             self.hooks.on_log(row)
@@ -272,7 +271,7 @@ def _truncate_metrics(path: Path, step: int) -> None:
         return
     keep = [row for row in read_jsonl(path) if row.get("step", 0) <= step]  # a torn last line goes too
     with atomic_open(path) as f:
-        f.write("".join(json.dumps(row) + "\n" for row in keep))
+        f.write("".join(dumps_json(row) + "\n" for row in keep))
 
 
 def train(cfg: Config, steps: int | None = None, resume: str | Path | None = None, **train_overrides) -> Run:

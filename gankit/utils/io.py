@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -70,10 +71,27 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         yield f
 
 
+def _finite(obj):
+    """obj with NaN and ±inf floats as None: Python's json writes them as bare NaN/Infinity, which
+    standard JSON parsers (JavaScript's, jq, Python's with parse_constant) reject. A metric that has no
+    value (toy.py: reverse KL without samples on a mode) reads back as null, i.e. missing."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def dumps_json(obj, **kwargs) -> str:
+    """json.dumps that writes standard JSON (non-finite numbers as null)."""
+    return json.dumps(_finite(obj), allow_nan=False, **kwargs)
+
+
 def write_json(path: str | os.PathLike, obj) -> None:
     with atomic_open(path) as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.write("\n")
+        f.write(dumps_json(obj, indent=2, sort_keys=True) + "\n")
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:

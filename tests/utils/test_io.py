@@ -142,3 +142,14 @@ def test_read_jsonl_refuses_a_valid_json_line_that_is_not_a_log_row(tmp_path, ro
     log.write_text(f'{{"step": 1}}\n{row}\n{{"step": 3}}\n')
     with pytest.raises(GankitError, match="line 2 is not a log row"):
         read_jsonl(log)
+
+
+def test_write_json_writes_standard_json_non_finite_as_null(tmp_path):
+    # evaluate --json and metrics rows held bare NaN, which JavaScript's JSON.parse and jq reject
+    path = tmp_path / "m.json"
+    write_json(path, {"reverse_kl": float("nan"), "rows": [float("inf"), 1.5], "n": 3})
+
+    def refuse(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    assert json.loads(path.read_text(), parse_constant=refuse) == {"reverse_kl": None, "rows": [None, 1.5], "n": 3}
