@@ -152,6 +152,10 @@ def evaluate(args) -> None:
     if args.n is not None and args.n < 1:
         raise GankitError(f"--n must be >= 1, got {args.n}")
     args.device = pick_device(args.device, what="--device")
+    if args.json:  # before minutes of sampling and features, not after
+        from gankit.utils.io import check_writable
+
+        check_writable(args.json)
     if args.reference_only or args.run is None:
         return _evaluate_images(args, None)
     run = load_run(args.run, args.checkpoint, device=args.device)

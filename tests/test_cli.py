@@ -236,6 +236,15 @@ def test_an_output_path_that_is_a_folder_is_refused_and_the_folder_kept(tmp_path
     assert left == ["taken", "taken/mine.txt"]  # no temporary file left either
 
 
+def test_evaluate_json_into_a_folder_fails_before_the_work(tmp_path, trained_run):
+    # it used to sample, print the whole table, and only then fail to write
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    result = run_cli(["evaluate", trained_run, "--json", folder])
+    assert_one_line_error(result, [str(folder), "directory"])
+    assert result.out == ""  # no results table: nothing was computed
+
+
 def test_plot_drops_a_torn_last_log_line_and_names_a_missing_log(tmp_path, trained_run):
     """A run killed while appending to metrics.jsonl leaves half a line; plot redraws from the rest."""
     run_dir = shutil.copytree(trained_run, tmp_path / "run")
