@@ -136,7 +136,8 @@ def read_checkpoint(directory: Path, step: int) -> tuple[dict[str, torch.Tensor]
     except Exception as exc:  # safetensors raises its own error types for foreign/corrupt files
         raise GankitError(f"checkpoint {stem} is not a valid gankit checkpoint ({type(exc).__name__}: {exc})") from None
     fields = {"step": int, "rng": dict, "optimizers": dict, "extra": dict}  # what save_checkpoint writes
-    wrong = [k for k, kind in fields.items() if not isinstance(plain, dict) or not isinstance(plain.get(k), kind)]
+    wrong = [k for k, kind in fields.items() if not isinstance(plain, dict) or not isinstance(plain.get(k), kind)
+             or isinstance(plain.get(k), bool)]  # JSON true is a Python int
     if wrong:
         raise GankitError(f"checkpoint {stem}.json is not a valid gankit checkpoint (expected a JSON object with "
                           f"{', '.join(f'{k!r}: {kind.__name__}' for k, kind in fields.items())}; "

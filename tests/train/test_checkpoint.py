@@ -160,9 +160,9 @@ def _set_lr_text(d):
 
 
 # valid JSON with the wrong structure: KeyError / ValueError / TypeError tracebacks before
-@pytest.mark.parametrize("edit", [_drop("optimizers"), _drop("rng"), lambda d: {**d, "step": "abc"},
+@pytest.mark.parametrize("edit", [_drop("optimizers"), _drop("rng"), lambda d: {**d, "step": "abc"}, lambda d: {**d, "step": True},
                                   lambda d: [1, 2], _set_lr_text],
-                         ids=["no-optimizers", "no-rng", "step-text", "a-list", "lr-text"])
+                         ids=["no-optimizers", "no-rng", "step-text", "step-true", "a-list", "lr-text"])
 def test_resume_from_an_edited_checkpoint_json_is_one_line(tmp_path, ten_step_run, edit):
     run_dir = tmp_path / "run"
     shutil.copytree(ten_step_run, run_dir)
