@@ -1,6 +1,6 @@
 """The latents `gankit generate` feeds a run's generator: seeded, optionally truncated, or along a path.
 
-Separate from commands.py because they are maths with their own tests (tests/test_generate_images.py),
+Separate from commands/generate.py because they are maths with their own tests (tests/test_generate_images.py),
 not argument handling.
 """
 from __future__ import annotations

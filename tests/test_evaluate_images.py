@@ -12,7 +12,7 @@ import pytest
 from gankit.data.idx import SYSTEM_DATASETS_DIR
 from gankit.features.base import file_sha256
 from gankit.features.classifier import SHIPPED_DIR
-from tests.test_cli import run_cli, train_ok
+from tests.cli_helpers import run_cli, train_ok
 
 pytestmark = pytest.mark.skipif(not (SYSTEM_DATASETS_DIR / "fashion-mnist").is_dir(),
                                 reason="Fashion-MNIST (Debian dataset-fashion-mnist) is not installed")

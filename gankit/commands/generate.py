@@ -1,0 +1,92 @@
+"""`gankit generate`: samples of a trained run as CSV/NPY/PNG scatter (vectors) or PNG grid/folder/NPZ (images)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.errors import GankitError
+
+
+def generate(args) -> None:
+    from gankit.sampling import interpolation, latents
+    from gankit.train.run import load_run
+
+    n = args.n if args.n is not None else (math.prod(_grid_shape(args.grid)) if args.grid else 1000)
+    if n < 1:
+        raise GankitError(f"-n must be >= 1, got {n}")
+    run = load_run(args.run, args.checkpoint)
+    if args.grid and run.info.kind == "vector":
+        raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")
+    out = Path(args.output)
+    fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
+    cond = {"label": args.label} if getattr(args, "label", None) is not None else {}  # cgan, acgan, infogan
+    if args.interpolate is not None:  # not `if args.interpolate`: K = 0 must be refused, not mean "off"
+        samples = interpolation(run, args.interpolate, args.seed, args.truncation, **cond)
+    else:
+        samples = run.generator.sample(n, z=latents(run, n, args.seed, args.truncation), progress=True, **cond)
+    if run.info.kind == "vector":
+        _write_vectors(samples.numpy(), out, fmt)
+    else:
+        _write_images(samples, out, fmt, args.grid, strip=args.interpolate is not None)
+    print(f"wrote {len(samples)} samples to {out}")
+
+
+def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
+    from gankit.utils.io import atomic_open, atomic_path
+
+    if fmt == "csv":
+        header = ",".join(f"x{i}" for i in range(x.shape[1]))
+        with atomic_open(out) as f:
+            np.savetxt(f, x, delimiter=",", header=header, comments="", fmt="%.7g")
+    elif fmt == "npy":
+        with atomic_path(out) as tmp, open(tmp, "wb") as f:
+            np.save(f, x)
+    elif fmt == "png":
+        if x.shape[1] > 2:
+            raise GankitError(f"a .png scatter needs 1-D or 2-D data; this run's data has {x.shape[1]} columns")
+        from gankit.viz.scatter import scatter_points
+
+        scatter_points(x, out, title=f"{len(x)} generated samples")
+    else:
+        raise GankitError(f"output format '{fmt}' does not fit vector data; expected csv, npy or png")
+
+
+def _grid_shape(grid: str) -> tuple[int, int]:
+    """"2x5" -> (2, 5): rows and columns."""
+    try:
+        rows, cols = (int(v) for v in grid.lower().split("x"))
+    except ValueError:
+        raise GankitError(f"--grid '{grid}': expected ROWSxCOLS, e.g. 2x5") from None
+    if rows < 1 or cols < 1:
+        raise GankitError(f"--grid '{grid}': rows and columns must be >= 1")
+    return rows, cols
+
+
+def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, strip: bool) -> None:
+    """Images in data units (0..255, the data's channels) to a PNG grid, a folder of PNGs or an NPZ.
+
+    The NPZ holds `images`, uint8 (N, C, H, W) with the data's channels, which `--data file.npz`
+    reads back; PNGs show 1 or 3 channels (RGBA as colour over black)."""
+    from gankit.train.hooks_image import grid_columns, to_display
+    from gankit.viz.grid import save_image_grid, save_images
+
+    if fmt in ("png", "grid"):
+        cols = len(images) if strip else grid_columns(len(images))
+        if grid:
+            rows, cols = _grid_shape(grid)
+            if rows * cols < len(images):
+                raise GankitError(f"--grid {grid} holds {rows * cols} images, fewer than the {len(images)} asked for")
+        save_image_grid(to_display(images), out, nrow=cols)
+    elif fmt == "png-dir":
+        save_images(to_display(images), out, prefix="sample_")
+    elif fmt == "npz":
+        from gankit.utils.io import atomic_path
+
+        pixels = images.clamp(0, 255).round().to(torch.uint8).numpy()  # (N, C, H, W)
+        with atomic_path(out) as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, images=pixels)
+    else:
+        raise GankitError(f"output format '{fmt}' does not fit images; expected png, grid, png-dir or npz")
