@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from gankit.config import DataConfig
+from gankit.data.numpy_files import check_numpy_file
 from gankit.data.source import DataInfo, DataSource, SamplerSource, TensorSource
 from gankit.errors import GankitError
 
@@ -77,7 +78,7 @@ def build_data(cfg: DataConfig, g_out_activation: str = "none") -> DataSource:
                               "an IDX directory or an NPZ/NPY image array")
         if path.suffix.lower() in TABLE_SUFFIXES:
             return _table_source(cfg, path)
-        if path.suffix.lower() == ".npy":
+        if path.suffix.lower() == ".npy" and check_numpy_file(path) == "npy":  # (an .npz inside: images)
             import numpy as np
 
             try:

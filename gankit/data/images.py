@@ -166,6 +166,9 @@ def load_array_images(path: str | os.PathLike) -> LoadedImages:
 
 
 def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    from gankit.data.numpy_files import check_numpy_file
+
+    check_numpy_file(path, what="image file")  # random bytes would be reported as "pickled data" by np.load
     try:
         with open(path, "rb") as file:  # our own handle: np.load leaks its own on a damaged .npz
             loaded = np.load(file, allow_pickle=False)

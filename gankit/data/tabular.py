@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, TextIO
 import numpy as np
 import torch
 
+from gankit.data.numpy_files import check_numpy_file
 from gankit.errors import GankitError
 
 # Every value must survive the cast to float32: |v| <= FLOAT32_MAX. Written as `not abs(v) <= MAX`
@@ -45,6 +46,7 @@ def load_table(path: str | Path) -> torch.Tensor:
 # --- .npy ---
 
 def _load_npy(path: Path) -> np.ndarray:
+    check_numpy_file(path)  # random bytes would be reported as "pickled data" by np.load
     try:
         array = np.load(path, allow_pickle=False)  # never unpickle: a .npy may come from anyone
     except (ValueError, OSError, EOFError) as err:

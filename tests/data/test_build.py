@@ -94,6 +94,13 @@ def test_unknown_names_list_the_datasets_and_missing_paths_name_the_path(tmp_pat
         build_data(DataConfig(path=str(tmp_path / "nope.csv")))
 
 
+def test_random_bytes_named_npy_are_not_valid_npy(tmp_path):
+    path = tmp_path / "noise.npy"
+    path.write_bytes(bytes(range(200, 256)))
+    with pytest.raises(GankitError, match=r"noise\.npy is not a valid \.npy file \(no NPY header\)"):
+        build_data(DataConfig(path=str(path)))  # was: "... (This file contains pickled (object) data ...)"
+
+
 def test_an_npy_of_pickled_objects_is_a_one_line_error(tmp_path):
     path = tmp_path / "objects.npy"
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)

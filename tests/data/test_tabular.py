@@ -95,6 +95,14 @@ def test_npy_never_unpickles(tmp_path):
         load_table(tmp_path / "objects.npy")
 
 
+@pytest.mark.parametrize("content", [bytes(range(200, 256)) * 2, b"x,y\n1,2\n", b""])
+def test_a_file_that_is_not_npy_at_all_is_not_called_pickled(tmp_path, content):
+    path = write(tmp_path, "noise.npy", content)  # random bytes, a CSV renamed, an empty file
+    with pytest.raises(GankitError, match=r"noise\.npy is not a valid \.npy file") as caught:
+        load_table(path)
+    assert "pickle" not in str(caught.value)  # was: numpy's "This file contains pickled (object) data"
+
+
 def test_npz_renamed_to_npy(tmp_path):
     np.savez(tmp_path / "archive.npz", a=np.zeros(3))
     (tmp_path / "archive.npz").rename(tmp_path / "archive.npy")
