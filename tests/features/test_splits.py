@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from gankit.errors import GankitError
 from gankit.features.splits import has_test_split, load_split
@@ -29,3 +30,15 @@ def test_holdout_splits_partition_the_examples_in_order(tmp_path):
         load_split(str(path), "test", holdout=False)
     with pytest.raises(GankitError, match="train or test"):
         load_split(str(path), "validation")
+
+
+def test_a_folder_of_class_sub_folders_holds_out_the_tail_of_each_class(tmp_path):
+    # files are read sub-folder by sub-folder: a plain tail would be class 'b' alone
+    for name, count in (("a", 10), ("b", 5), ("c", 1)):  # 'c' has one image: it stays in train
+        (tmp_path / name).mkdir()
+        for i in range(count):
+            Image.new("L", (4, 4), 10 * i + {"a": 0, "b": 100, "c": 200}[name]).save(tmp_path / name / f"{i}.png")
+    train, test = (load_split(str(tmp_path), split, image_size=4, channels=1) for split in ("train", "test"))
+    assert test.images[:, 0, 0, 0].tolist() == [80, 90, 140] and test.labels.tolist() == [0, 0, 1]
+    assert train.images[:, 0, 0, 0].tolist() == [0, 10, 20, 30, 40, 50, 60, 70, 100, 110, 120, 130, 200]
+    assert "each class" in test.source and "3 of 16" in test.source
