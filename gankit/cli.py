@@ -5,8 +5,9 @@ Every user error (GankitError) is printed as one line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from pathlib import Path
+import warnings
 
 from gankit.errors import GankitError
 from gankit.schema import SEED_RANGE
@@ -26,6 +27,14 @@ def seed(text: str) -> int:
     low, high = SEED_RANGE
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"{text} is out of range; expected an integer in {low}..{high}")
+    return value
+
+
+def positive(text: str) -> int:
+    """--image-size: an integer >= 1 (0 or -8 would only fail deep inside the image loader)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: expected an integer >= 1")
     return value
 
 
@@ -84,6 +93,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--reference-only", action="store_true",
                    help="score the train split against the test split of --data: the floor a perfect G would reach")
     p.add_argument("--data", help="with --reference-only: dataset name or path")
+    p.add_argument("--image-size", type=positive, metavar="N",
+                   help="with --reference-only: resize and centre-crop to N x N (data.image_size; image folders)")
     p.add_argument("--inception-weights", metavar="FILE", help="FID Inception weights (pt_inception-2015-12-05)")
     p.add_argument("--device", default="cpu", help="where features are computed: cpu, cuda, ... (default cpu)")
 
@@ -92,7 +103,10 @@ def _add_features(sub) -> None:
     p = sub.add_parser("features", help="feature extractors of the image metrics: train a classifier, extract")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     t = actions.add_parser("train", help="train the small CNN of classifier:<...> on a labelled image dataset")
-    t.add_argument("--data", required=True, help="mnist, fashion-mnist, digits, or a labelled IDX directory / NPZ")
+    t.add_argument("--data", required=True,
+                   help="mnist, fashion-mnist, digits, a labelled IDX directory / NPZ, or an image folder with "
+                        "one sub-folder per class (needs --image-size)")
+    t.add_argument("--image-size", type=positive, metavar="N", help="resize and centre-crop to N x N (image folders)")
     t.add_argument("-o", "--output", required=True, help="weights file to write (.safetensors; a .json goes beside)")
     t.add_argument("--epochs", type=int, default=3)
     t.add_argument("--batch-size", type=int, default=128)
@@ -106,7 +120,10 @@ def _add_features(sub) -> None:
     source.add_argument("--run", help="run directory (generated images)")
     e.add_argument("-n", type=int, default=10000, help="number of images (default 10000)")
     e.add_argument("-o", "--output", required=True, help=".npy file for the (N, D) float32 features")
-    e.add_argument("--split", choices=["train", "test"], default="train", help="--data: which split (default train)")
+    # default None, not "train": an explicit --split with --run (where it means nothing) must be detectable
+    e.add_argument("--split", choices=["train", "test"], help="--data: which split (default train)")
+    e.add_argument("--image-size", type=positive, metavar="N",
+                   help="--data: resize and centre-crop to N x N (data.image_size; image folders)")
     e.add_argument("--checkpoint", default="latest", help="--run: latest, best or a step number")
     e.add_argument("--seed", type=seed, default=0, help="which images (--data) or which noise (--run)")
     e.add_argument("--inception-weights", metavar="FILE", help="FID Inception weights (pt_inception-2015-12-05)")
@@ -144,13 +161,46 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from gankit import commands
 
-        commands.COMMANDS[args.command](args)
+        with _one_line_warnings(f"gankit {args.command}"):
+            commands.COMMANDS[args.command](args)
     except GankitError as exc:
         print(f"gankit {args.command}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(f"gankit {args.command}: interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def _is_ours(category: type) -> bool:
+    """gankit's own warning classes (SkippedImagesWarning, ...): told apart by their module, so that
+    torch's or numpy's warnings keep Python's usual form, which is what their authors' advice refers to."""
+    return category.__module__.split(".")[0] == "gankit"
+
+
+@contextlib.contextmanager
+def _one_line_warnings(prefix: str):
+    """While a command runs, gankit's warnings print as `gankit CMD: warning: MESSAGE`, one line on stderr,
+    instead of Python's `/path/file.py:123: SkippedImagesWarning: ...` plus a source line a user did not
+    write. They stay real warnings (filters, -W error, pytest.warns all apply); the hook is put back
+    afterwards, so Python API callers in the same process see the standard form."""
+    previous = warnings.showwarning
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not _is_ours(category):
+            return previous(message, category, filename, lineno, file, line)
+        text = " ".join(str(message).split())  # a message with a newline in it would break the one line
+        # Once per command: Python's own once-per-location memory is wiped whenever any library touches the
+        # warning filters, and a folder read for both splits would repeat the same skipped files.
+        if text not in shown:
+            shown.add(text)
+            print(f"{prefix}: warning: {text}", file=sys.stderr if file is None else file)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ def evaluate(args) -> None:
 
     if args.n is not None and args.n < 1:
         raise GankitError(f"--n must be >= 1, got {args.n}")
+    if not args.reference_only:  # a run is scored against the data in its own config: these would be ignored
+        for flag, value in (("--data", args.data), ("--image-size", args.image_size)):
+            if value is not None:
+                raise GankitError(f"{flag} applies only with --reference-only; a run is scored against the data "
+                                  "it trained on (its config.yaml data section)")
     args.device = pick_device(args.device, what="--device")
     if args.json:  # before minutes of sampling and features, not after
         from gankit.utils.io import check_writable
@@ -58,8 +63,8 @@ def _evaluate_images(args, run) -> None:
             raise GankitError("--reference-only compares two real splits; give --data, not a run directory")
         if not args.data:
             raise GankitError("--reference-only needs --data (a dataset name or path)")
-        result = image.evaluate_reference(_data_config(args.data), args.metrics, n, args.features, seed=args.seed,
-                                          device=args.device, inception_weights=args.inception_weights)
+        result = image.evaluate_reference(_data_config(args.data, args.image_size), args.metrics, n, args.features,
+                                          seed=args.seed, device=args.device, inception_weights=args.inception_weights)
     elif run is None:
         raise GankitError("evaluate needs a run directory (or --reference-only --data DATA)")
     else:
@@ -72,8 +77,31 @@ def _evaluate_images(args, run) -> None:
         write_json(args.json, result)
 
 
-def _data_config(spec: str):
+def _data_config(spec: str, image_size: int | None = None):
+    """--data (and --image-size) of real images -> DataConfig. A name or path that cannot be images is
+    refused here, before an extractor is chosen: its "no classifier ships for 'nosuch'" advice would
+    send the user off to train a classifier on data that does not exist."""
     from gankit.config import DataConfig
+    from gankit.data.build import IMAGE_NAMES
 
+    expected = (f"expected an image dataset name ({', '.join(IMAGE_NAMES)}) or the path of an image folder, "
+                "IDX directory or .npz/.npy image file")
     looks_like_path = Path(spec).expanduser().exists() or "/" in spec or "." in spec
-    return DataConfig(path=spec) if looks_like_path else DataConfig(name=spec)
+    if looks_like_path and not Path(spec).expanduser().exists():
+        raise GankitError(f"--data '{spec}' not found; {expected}")
+    if not looks_like_path and spec not in IMAGE_NAMES:
+        from gankit.data.toy import SAMPLERS
+
+        what = "a toy dataset of points, not images" if spec in SAMPLERS else "not a known dataset"
+        raise GankitError(f"--data '{spec}' is {what}; {expected}")
+    if looks_like_path and image_size is None and _is_image_folder(Path(spec).expanduser()):
+        raise GankitError(f"--data '{spec}' is a folder of image files; give --image-size N (they are resized "
+                          "and centre-cropped to N x N)")
+    return DataConfig(**{"path" if looks_like_path else "name": spec}, image_size=image_size)
+
+
+def _is_image_folder(path: Path) -> bool:
+    """A directory that is not an IDX dataset (those hold their own size)."""
+    from gankit.data import idx
+
+    return path.is_dir() and idx.find_idx_file(path, idx.idx_file_names("train")[0]) is None

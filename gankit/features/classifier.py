@@ -142,9 +142,11 @@ def accuracy(model: ImageClassifier, images: torch.Tensor, labels: torch.Tensor,
 
 def train_classifier(spec: str, out: str | Path, *, epochs: int = 3, batch_size: int = 128, lr: float = 2e-3,
                      seed: int = 0, root: str | None = None, command: str = "", device: str = "cpu",
-                     widths: tuple[int, ...] = WIDTHS, log=print, progress: bool = False) -> dict:
+                     widths: tuple[int, ...] = WIDTHS, log=print, progress: bool = False,
+                     image_size: int | None = None) -> dict:
     """Train on the train split of `spec`, measure test accuracy, write `out` and `out`.json; returns the record.
-    progress: a bar on a terminal's stderr (`gankit features train`: ~40 s an epoch on 2 CPU cores)."""
+    progress: a bar on a terminal's stderr (`gankit features train`: ~40 s an epoch on 2 CPU cores).
+    image_size: resize and centre-crop to this size (needed for a folder of image files)."""
     from gankit.features.splits import load_split
     from gankit.train.progress import Progress
 
@@ -156,7 +158,7 @@ def train_classifier(spec: str, out: str | Path, *, epochs: int = 3, batch_size:
                           f"{batch_size}, {lr}")
     for path in (Path(out), Path(out).with_suffix(".json")):  # before minutes of training, not after
         check_writable(path)
-    train, test = load_split(spec, "train", root=root), load_split(spec, "test", root=root)
+    train, test = (load_split(spec, split, root=root, image_size=image_size) for split in ("train", "test"))
     if train.labels is None or test.labels is None:
         raise GankitError(f"data '{spec}' has no labels; a feature classifier needs labelled images")
     input_shape = tuple(train.images.shape[1:])  # (C, H, W)

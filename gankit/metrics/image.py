@@ -156,13 +156,31 @@ def comparable(a: dict, b: dict) -> list[str]:
     return [k for k in SETUP_KEYS if a.get(k) != b.get(k)]
 
 
-def _extractor(spec: str | None, dataset: str, device, inception_weights):
+def _extractor(spec: str | None, dataset: str, device, inception_weights, data_cfg=None):
     spec = spec or default_extractor(dataset)
     if spec is None:
-        raise GankitError(f"no feature extractor for data '{dataset}' ships with gankit; train one with `gankit "
-                          f"features train --data {dataset} -o {dataset}-classifier.safetensors` and pass --features "
-                          f"classifier:{dataset}-classifier.safetensors (or --features inception / pixels)")
+        # The classifier is trained on what --data names: the path (and size) for data read from a file or
+        # folder, whose bare stem ('pictures') would be looked up as a dataset name and not be found.
+        data = dataset
+        if data_cfg is not None and data_cfg.path:
+            data = data_cfg.path + (f" --image-size {data_cfg.image_size}" if data_cfg.image_size else "")
+        raise GankitError(f"no feature extractor for data '{dataset}' ships with gankit; expected --features "
+                          f"pixels, inception, or classifier:FILE, e.g. one trained on labelled images with "
+                          f"`gankit features train --data {data} -o {dataset}-classifier.safetensors`")
     return get_extractor(spec, device=device, inception_weights=inception_weights)
+
+
+def check_sample_count(names: list[str], n: int) -> None:
+    """Fail before any image is generated or any feature extracted when n images a side are too few for a
+    metric: the k-NN metrics need more than k of them (else prdc's "k must be in [1, n-1]", which names
+    no option), FID and KID two (a covariance, an unbiased MMD)."""
+    needs = [("dc", PARAMS["dc_k"], "density/coverage"), ("pr", PARAMS["pr_k"], "precision/recall")]
+    for name, k, what in needs:
+        if name in names and n <= k:
+            raise GankitError(f"--n must be > k (={k}) for {what} ({name}); got {n} images a side")
+    for name in ("fid", "kid"):
+        if name in names and n < 2:
+            raise GankitError(f"--n must be >= 2 for {name}; got {n} images a side")
 
 
 # ---------------------------------------------------------------------------------------- entry points
@@ -172,11 +190,12 @@ def evaluate_run(run, metrics=None, n: int | None = None, features: str | None =
     names = parse_metrics(metrics)
     cfg = run.cfg
     extractor = _extractor(features or cfg.eval.features, run.info.name, device,
-                           inception_weights or cfg.eval.inception_weights)
+                           inception_weights or cfg.eval.inception_weights, cfg.data)
     reference = reference or cfg.eval.reference_split
     started = time.perf_counter()
     real_all, source = reference_images(cfg.data, reference)
     n = sample_size(n, len(real_all), f"the {reference} split")
+    check_sample_count(names, n)
     real, fake = choose(real_all, n, seed), sample_pixels(run.generator, n, seed, progress=True)
     real_f, fake_f = extractor.extract(real), extractor.extract(fake)
     train_f = None
@@ -207,11 +226,12 @@ def evaluate_reference(data_cfg, metrics=None, n: int | None = None, features: s
     names = [m for m in parse_metrics(metrics) if m != "nn"]  # a test image's nearest train image says nothing here
     spec = data_cfg.path or data_cfg.name
     dataset = Path(spec).stem if data_cfg.path else spec
-    extractor = _extractor(features, dataset, device, inception_weights)
+    extractor = _extractor(features, dataset, device, inception_weights, data_cfg)
     started = time.perf_counter()
     split_args = dict(root=data_cfg.root, image_size=data_cfg.image_size, channels=data_cfg.channels)
     train, test = load_split(spec, "train", **split_args), load_split(spec, "test", **split_args)
     n = sample_size(n, min(len(train.images), len(test.images)), f"the smaller split of {dataset}")
+    check_sample_count(names, n)
     real, fake = choose(train.images, n, seed), choose(test.images, n, seed)
     real_f, fake_f = extractor.extract(real), extractor.extract(fake)
     extracted = time.perf_counter()
@@ -250,7 +270,11 @@ def extract_features(spec: str, *, n: int, data=None, run_dir: str | None = None
     if run_dir is not None:
         from gankit.train.run import load_run
 
-        images = sample_pixels(load_run(run_dir, checkpoint, device=device).generator, n, seed, progress=True)
+        run = load_run(run_dir, checkpoint, device=device)
+        if run.info.kind != "image":
+            raise GankitError(f"run {run_dir} makes vectors ({run.info.name}, {run.info.shape[0]} columns), not "
+                              "images; features are extracted from an image run (vector runs: gankit evaluate RUN)")
+        images = sample_pixels(run.generator, n, seed, progress=True)
     else:
         from gankit.features.splits import load_split
 
