@@ -14,14 +14,22 @@ def generate(args) -> None:
     from gankit.sampling import interpolation, latents
     from gankit.train.run import load_run
 
+    if args.n is not None and args.interpolate is not None:  # the strip's length is K: -n would be ignored
+        raise GankitError(f"-n {args.n} and --interpolate {args.interpolate} do not combine: --interpolate K makes "
+                          "K samples; give one or the other")
     n = args.n if args.n is not None else (math.prod(_grid_shape(args.grid)) if args.grid else 1000)
     if n < 1:
         raise GankitError(f"-n must be >= 1, got {n}")
+    out = Path(args.output)
+    fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
+    if args.grid and fmt in ("npz", "png-dir"):
+        raise GankitError(f"--grid lays out one .png picture; it does not apply to --format {fmt} (-o {out}); "
+                          "give -n for the number of images")
     run = load_run(args.run, args.checkpoint)
     if args.grid and run.info.kind == "vector":
         raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")
-    out = Path(args.output)
-    fmt = args.format if args.format != "auto" else (out.suffix.lstrip(".").lower() or "png-dir")
+    if fmt == "png-dir" and run.info.kind == "image":
+        _check_sample_folder(out)  # before sampling, not after
     cond = {"label": args.label} if getattr(args, "label", None) is not None else {}  # cgan, acgan, infogan
     if args.interpolate is not None:  # not `if args.interpolate`: K = 0 must be refused, not mean "off"
         samples = interpolation(run, args.interpolate, args.seed, args.truncation, **cond)
@@ -52,6 +60,16 @@ def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
         scatter_points(x, out, title=f"{len(x)} generated samples")
     else:
         raise GankitError(f"output format '{fmt}' does not fit vector data; expected csv, npy or png")
+
+
+def _check_sample_folder(out: Path) -> None:
+    """Refuse a folder that already holds sample_*.png files: writing sample_000..sample_009 over a
+    folder of sample_000..sample_099 would leave old and new images side by side under one numbering,
+    and deleting the old ones could destroy a user's files. Other files in the folder are left alone."""
+    old = sorted(out.glob("sample_*.png")) if out.is_dir() else []
+    if old:
+        raise GankitError(f"{out} already holds {len(old)} sample_*.png file(s) (e.g. {old[0].name}); expected a "
+                          "new or empty folder for --format png-dir (choose another -o or move them away)")
 
 
 def _grid_shape(grid: str) -> tuple[int, int]:
