@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from gankit.errors import GankitError
-from gankit.schema import (ACTIVATIONS, INITS, OUT_ACTIVATIONS, SEED_RANGE, CondConfig, Config,  # noqa: F401
+from gankit.schema import (ACTIVATIONS, BEST_METRICS, FEATURES, INITS, OUT_ACTIVATIONS, SEED_RANGE,  # noqa: F401
+                           CondConfig, Config,
                            DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,
                            OptimConfig, OptimizerConfig, RegConfig, TrainConfig)
 from gankit.utils.io import atomic_open
@@ -158,7 +159,11 @@ def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
             raise GankitError(f"override '{item}': value '{text}' is not valid YAML") from None
         node, parts = data, key.split(".")
         for i, part in enumerate(parts[:-1]):
-            if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
+            if isinstance(node, dict) and part in node and not isinstance(node[part], dict):
+                value_key = ".".join(parts[:i + 1])  # train.steps.x=3: the path runs on past a value
+                raise GankitError(f"config key '{value_key}' is a value, not a section, in override '{item}'; "
+                                  f"expected {value_key}=VALUE")
+            if not isinstance(node, dict) or part not in node:
                 raise GankitError(f"unknown config key '{'.'.join(parts[:i + 1])}' in override '{item}'"
                                   f"{_expected(node)}")
             node = node[part]
@@ -202,11 +207,33 @@ CHOICES = {
        for key, names in (("activation", ACTIVATIONS), ("init", INITS))},
     "model.g.out_activation": OUT_ACTIVATIONS,
 }
+OPTIONAL_CHOICES = {"eval.best_metric": BEST_METRICS,  # as CHOICES, or null
+                    **{f"model.{net}.hidden_init": INITS for net in ("g", "d")}}
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
             "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack",
-            "eval.n_image_metric")
-NON_NEGATIVE = ("reg.gp_weight", "reg.r1_gamma", "reg.clip", "reg.instance_noise", "loss.info_cat",
-                "loss.info_cont", "loss.aux_weight", "model.cond.continuous")
+            "eval.n_image_metric", "eval.n_metric", "eval.n_accuracy", "eval.grid")
+POSITIVE_OR_NULL = ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit",
+                    "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs",
+                    "train.threads", "data.image_size")
+# Numbers that must lie in an interval: key -> (interval, why). inf is never allowed (a plain `< 0`
+# check let it through, and the losses became inf/NaN at the first step); NaN is refused on reading.
+INTERVALS = {
+    **{key: ("[0, inf)", "") for key in ("reg.gp_weight", "reg.r1_gamma", "reg.clip", "reg.instance_noise",
+                                         "loss.info_cat", "loss.info_cont", "loss.aux_weight",
+                                         "model.cond.continuous", "eval.predict", "train.keep_last")},
+    "loss.real_label": ("(0, 1]", " (the target of real examples; < 1 is one-sided label smoothing)"),
+    "loss.d_scale": ("(0, inf)", ""),
+    "reg.ema_beta": ("[0, 1)", " (0 = no EMA)"),
+    "train.lr_decay_start": ("[0, 1)", " (the fraction of training before the decay begins)"),
+    **{f"optim.{net}.{key}": (interval, why) for net in ("g", "d") for key, interval, why in (
+        ("lr", "(0, inf)", ""), ("eps", "(0, inf)", ""),
+        ("momentum", "[0, inf)", ""), ("weight_decay", "[0, inf)", ""),  # torch refuses negatives with a traceback
+        ("alpha", "[0, 1)", " (RMSprop's smoothing)"))},
+    **{f"model.{net}.{key}": (interval, why) for net in ("g", "d") for key, interval, why in (
+        ("dropout", "[0, 1)", ""),
+        ("bn_momentum", "[0, 1]", " (torch's convention: Keras' momentum 0.99 is 0.01)"),
+        ("bn_eps", "(0, inf)", ""))},  # BatchNorm divides by sqrt(var + eps)
+}
 
 
 def _get(cfg: Config, dotted: str):
@@ -216,33 +243,41 @@ def _get(cfg: Config, dotted: str):
     return obj
 
 
+def _check_interval(key: str, value: float, interval: str, why: str) -> None:
+    """`interval` is written as in maths: "(0, 1]" excludes 0 and includes 1."""
+    low, high = (float(end) for end in interval[1:-1].split(", "))
+    above = low < value if interval[0] == "(" else low <= value
+    below = value < high if interval[-1] == ")" else value <= high
+    if not (above and below):
+        number = "an integer" if isinstance(value, int) else "a finite number"
+        expected = f"{number} {'>' if interval[0] == '(' else '>='} {low:g}" if high == math.inf else f"in {interval}"
+        raise GankitError(f"config key '{key}' must be {expected}{why}, got {value}")
+
+
 def validate(cfg: Config) -> None:
     """Value checks the type system cannot express. Names (arch, loss, algorithm) are checked
     where they are looked up, against the registries."""
     for key, choices in CHOICES.items():
         if _get(cfg, key) not in choices:
             raise GankitError(f"config key '{key}' is {_get(cfg, key)!r}; expected one of: {', '.join(choices)}")
+    for key, choices in OPTIONAL_CHOICES.items():
+        if _get(cfg, key) is not None and _get(cfg, key) not in choices:
+            raise GankitError(f"config key '{key}' is {_get(cfg, key)!r}; expected one of: {', '.join(choices)} "
+                              "(or null)")
+    features = cfg.eval.features
+    if features is not None and features not in FEATURES[1:] and not \
+            (features.startswith("classifier:") and features != "classifier:"):
+        raise GankitError(f"config key 'eval.features' is {features!r}; expected one of: {', '.join(FEATURES)} "
+                          "(or null: the shipped classifier of the data)")
     for key in POSITIVE:
         if _get(cfg, key) < 1:
             raise GankitError(f"config key '{key}' must be >= 1, got {_get(cfg, key)}")
-    for key in ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit",
-                "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs",
-                "train.threads", "data.image_size"):
-        value = _get(cfg, key)
-        if value is not None and value < 1:
-            raise GankitError(f"config key '{key}' must be >= 1 (or null), got {value}")
+    for key in POSITIVE_OR_NULL:
+        if _get(cfg, key) is not None and _get(cfg, key) < 1:
+            raise GankitError(f"config key '{key}' must be >= 1 (or null), got {_get(cfg, key)}")
+    for key, (interval, why) in INTERVALS.items():
+        _check_interval(key, _get(cfg, key), interval, why)
     for net in ("g", "d"):
-        for key in ("lr", "eps"):
-            if not 0 < _get(cfg, f"optim.{net}.{key}") < math.inf:
-                raise GankitError(f"config key 'optim.{net}.{key}' must be a finite number > 0, "
-                                  f"got {_get(cfg, f'optim.{net}.{key}')}")
-        for key in ("momentum", "weight_decay"):  # torch's optimizers refuse negatives with a traceback
-            if not 0 <= _get(cfg, f"optim.{net}.{key}") < math.inf:
-                raise GankitError(f"config key 'optim.{net}.{key}' must be a finite number >= 0, "
-                                  f"got {_get(cfg, f'optim.{net}.{key}')}")
-        if not 0.0 <= _get(cfg, f"optim.{net}.alpha") < 1.0:
-            raise GankitError(f"config key 'optim.{net}.alpha' (RMSprop's smoothing) must be in [0, 1), "
-                              f"got {_get(cfg, f'optim.{net}.alpha')}")
         betas = _get(cfg, f"optim.{net}.betas")
         if len(betas) != 2:
             raise GankitError(f"config key 'optim.{net}.betas' must be a list of two numbers")
@@ -251,28 +286,12 @@ def validate(cfg: Config) -> None:
         widths = list(_get(cfg, f"model.{net}.hidden")) + [_get(cfg, f"model.{net}.feature_dim") or 1]
         if any(w < 1 for w in widths):
             raise GankitError(f"config key 'model.{net}.hidden' (and feature_dim) must hold widths >= 1, got {widths}")
-        if not 0.0 <= _get(cfg, f"model.{net}.dropout") < 1.0:
-            raise GankitError(f"config key 'model.{net}.dropout' must be in [0, 1)")
-        hidden_init = _get(cfg, f"model.{net}.hidden_init")
-        if hidden_init is not None and hidden_init not in INITS:
-            raise GankitError(f"config key 'model.{net}.hidden_init' is {hidden_init!r}; expected one of: "
-                              f"{', '.join(INITS)} (or null)")
-    for key in NON_NEGATIVE:
-        if _get(cfg, key) < 0:
-            raise GankitError(f"config key '{key}' must be >= 0, got {_get(cfg, key)}")
-    if not 0.0 <= cfg.reg.ema_beta < 1.0:
-        raise GankitError(f"config key 'reg.ema_beta' must be in [0, 1) (0 = no EMA), got {cfg.reg.ema_beta}")
     if any(k < 2 for k in cfg.model.cond.categorical):
         raise GankitError(f"config key 'model.cond.categorical' must list category counts >= 2, "
                           f"got {cfg.model.cond.categorical}")
     if not SEED_RANGE[0] <= cfg.train.seed <= SEED_RANGE[1]:
         raise GankitError(f"config key 'train.seed' must be an integer in {SEED_RANGE[0]}..{SEED_RANGE[1]}, "
                           f"got {cfg.train.seed}")
-    if cfg.train.keep_last < 0:
-        raise GankitError("config key 'train.keep_last' must be >= 0")
-    if not 0.0 <= cfg.train.lr_decay_start < 1.0:
-        raise GankitError(f"config key 'train.lr_decay_start' must be in [0, 1) (the fraction of training before "
-                          f"the decay begins), got {cfg.train.lr_decay_start}")
     if cfg.train.time_limit is not None and cfg.train.time_limit <= 0:
         raise GankitError(f"config key 'train.time_limit' must be > 0 seconds (or null), got {cfg.train.time_limit}")
 

@@ -13,6 +13,11 @@ OUT_ACTIVATIONS = ("none", "sigmoid", "tanh")
 INITS = ("glorot", "he_uniform", "normal", "torch")
 # Seeds torch.manual_seed and torch.Generator accept (signed 64 bits); outside it they raise an overflow error.
 SEED_RANGE = (-2**63, 2**63 - 1)
+# Scores eval.best_metric may pick the best checkpoint by: the keys of metrics/image.py's HIGHER_IS_BETTER
+# (tests/test_config.py keeps the two equal; the config cannot import the metrics, which import torch).
+BEST_METRICS = ("fid", "kid", "precision", "recall", "coverage", "is")
+# eval.features: how gankit/features/__init__.py's get_extractor names its extractors.
+FEATURES = ("classifier:<dataset or .safetensors path>", "inception", "pixels")
 
 
 @dataclass
