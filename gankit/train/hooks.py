@@ -30,14 +30,11 @@ class Hooks:
 
         from gankit.train.hooks_metrics import ImageMetricTracker
 
-        if self.vector and trainer.cfg.eval.best_metric is not None:  # silently ignored, it would promise a best.json
-            raise GankitError(f"config key 'eval.best_metric' ({trainer.cfg.eval.best_metric!r}) picks the best "
-                              f"checkpoint by an image metric; this run's data are vectors of shape {tuple(self.info.shape)} "
-                              f"(set it to null)")
+        # (image-only keys on vector data were refused before the run's folder was made: train/checks.py)
         self.image_metrics = None if self.vector else ImageMetricTracker(self)  # before ImageHooks, which uses it
-        if trainer.cfg.train.tensorboard:
-            self._tensorboard({"step": trainer.step})  # fail at the start, not at the first log step
         self.kind_hooks = (VectorHooks if self.vector else ImageHooks)(self)
+        if trainer.cfg.train.tensorboard:  # last: the only set-up step that writes (tb/), once all else passed
+            self._tensorboard({"step": trainer.step})  # fail at the start, not at the first log step
         self.frames: list[Path] = sorted((self.dir / "samples").glob("step_*.png"))
 
     # ------------------------------------------------------------------ events
@@ -51,8 +48,6 @@ class Hooks:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError:
-                from gankit.errors import GankitError
-
                 raise GankitError("train.tensorboard=true needs the tensorboard package: "
                                   "pip install tensorboard (or set train.tensorboard=false)") from None
             self._tb = SummaryWriter(str(self.dir / "tb"))

@@ -1,6 +1,7 @@
 """A run directory and what can be done with a finished run: load it back and sample from it."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -20,12 +21,29 @@ def new_run_dir(cfg: Config, create: bool = True) -> Path:
         k += 1
         path = base / f"{name}-{k}"
     if create:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # out_dir (or a parent) is a file, read-only, ...
-            raise GankitError(f"cannot create run directory {path} ({exc.strerror}); "
-                              "expected train.out_dir (--out) to be a writable folder") from None
+        make_run_dir(path)
     return path
+
+
+def make_run_dir(path: Path) -> bool:
+    """Make the folder (and its parents); True when it did not exist before (this call made it)."""
+    existed = path.is_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # out_dir (or a parent) is a file, read-only, ...
+        raise GankitError(f"cannot create run directory {path} ({exc.strerror}); "
+                          "expected train.out_dir (--out) to be a writable folder") from None
+    return not existed
+
+
+def discard_empty_run_dir(path: Path) -> None:
+    """Remove a run folder whose set-up failed, and its empty sub-folders, if it holds no file at all.
+    Only folders are removed (rmdir refuses a non-empty one), so nothing written can be lost."""
+    for sub in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True) + [path]:
+        try:
+            sub.rmdir()
+        except OSError:  # a file, or a folder with a file in it: keep it
+            pass
 
 
 SAMPLE_BATCH = 500  # G runs on at most this many samples at once (see Generator.sample)
@@ -82,10 +100,7 @@ def load_run(directory: str | Path, checkpoint: str = "latest", device: str = "c
     if not (directory / "config.yaml").is_file() or not (directory / "data.json").is_file():
         raise GankitError(f"'{directory}' is not a gankit run directory (expected config.yaml and data.json in it)")
     cfg = load_config(directory / "config.yaml")
-    try:
-        info = DataInfo(**json.loads((directory / "data.json").read_text()))
-    except (ValueError, TypeError) as exc:
-        raise GankitError(f"{directory / 'data.json'} is unreadable ({exc})") from None
+    info = read_data_info(directory / "data.json")
     algo = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, info)
     cdir = directory / "checkpoints"
     step = _checkpoint_step(cdir, checkpoint)
@@ -94,6 +109,27 @@ def load_run(directory: str | Path, checkpoint: str = "latest", device: str = "c
     for name, net in algo.nets.items():
         algo.nets[name] = net.to(device)
     return Run(directory, cfg, info, algo, step)
+
+
+def read_data_info(path: Path) -> DataInfo:
+    """data.json -> DataInfo; a hand-edited file, or one from another gankit version, is a one-line
+    error naming the fields that are missing or unknown (DataInfo(**d) raised a TypeError about __init__)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise GankitError(f"{path} is unreadable ({exc})") from None
+    fields = {f.name: f for f in dataclasses.fields(DataInfo)}
+    required = [name for name, f in fields.items() if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]
+    if not isinstance(data, dict):
+        raise GankitError(f"{path}: expected a JSON object with fields {', '.join(required)}, "
+                          f"got {type(data).__name__}")
+    missing, unknown = [k for k in required if k not in data], [k for k in data if k not in fields]
+    if missing or unknown:
+        what = "; ".join(part for part in (missing and f"lacks fields {', '.join(missing)}",
+                                           unknown and f"has unknown fields {', '.join(unknown)}") if part)
+        raise GankitError(f"{path} {what} (expected the fields {', '.join(fields)}, as training writes them)")
+    return DataInfo(**data)
 
 
 def _checkpoint_step(cdir: Path, which: str) -> int:

@@ -24,10 +24,11 @@ from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
 from gankit.train import checkpoint as ckpt
 from gankit.train.backends import backend_settings, compile_networks
+from gankit.train.checks import refuse_image_keys_on_vectors
 from gankit.train.hooks import Hooks
 from gankit.train.host_memory import keep_freed_memory
 from gankit.train.progress import Progress
-from gankit.train.run import Run, new_run_dir
+from gankit.train.run import Run, discard_empty_run_dir, make_run_dir, new_run_dir
 from gankit.train.runtime import broadcast_weights, seed_everything, setup_runtime
 from gankit.utils.io import atomic_open, dumps_json, read_jsonl, write_json
 
@@ -47,6 +48,7 @@ class Trainer:
     def _build(self, cfg: Config, resume: str | Path | None) -> None:
         seed_everything(cfg.train.seed, self.rt.rank)
         self.data = build_data(cfg.data, cfg.model.g.out_activation).to(self.rt.device)
+        refuse_image_keys_on_vectors(cfg, self.data.info)  # before the run's folder exists
         # Epoch schedules (seed 003) become steps once the data size N is known: N // global batch.
         steps_per_epoch = max(1, len(self.data) // (cfg.train.batch_size * self.rt.world_size))
         if cfg.train.epochs:
@@ -59,14 +61,8 @@ class Trainer:
             self.algo.nets[name] = net.to(self.rt.device)
         self.optimizers = self.algo.optimizers()
         self.step = 0
-        self.run_dir = Path(resume) if resume else new_run_dir(cfg, create=self.rt.is_main)
-        if self.rt.distributed:  # every rank must agree on rank 0's choice of directory
-            import torch.distributed as dist
-
-            shared = [str(self.run_dir)]
-            dist.broadcast_object_list(shared, src=0)
-            self.run_dir = Path(shared[0])
         if resume:
+            self.run_dir = Path(resume)
             self._resume()
         if self.rt.distributed:
             if cfg.train.time_limit:  # ranks would stop at different steps and wait on each other forever
@@ -81,15 +77,40 @@ class Trainer:
             self.compiled = compile_networks(self.algo, cfg.train.compile_mode, announce=self.rt.is_main)
         # Evaluation noise is fixed for the whole run (and across resumes): drawn from its own generator.
         self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
-        self.hooks = Hooks(self) if self.rt.is_main else None
+        # A new run's folder is made last, and removed again if the hooks' set-up fails: a folder left
+        # behind would hold nothing, yet look like a run (and push the next run's name to NAME-2).
+        created = False
+        if not resume:
+            self.run_dir, created = self._new_run_dir()
+        try:
+            self.hooks = Hooks(self) if self.rt.is_main else None
+        except BaseException:
+            if created:
+                discard_empty_run_dir(self.run_dir)
+            raise
 
     # ------------------------------------------------------------------ set-up helpers
+    def _new_run_dir(self) -> tuple[Path, bool]:
+        """Rank 0 picks and makes the folder (True: this call made it); the other ranks follow its choice."""
+        path = new_run_dir(self.cfg, create=False)
+        created = make_run_dir(path) if self.rt.is_main else False
+        if self.rt.distributed:  # every rank must agree on rank 0's choice of directory
+            import torch.distributed as dist
+
+            shared = [str(path)]
+            dist.broadcast_object_list(shared, src=0)
+            path = Path(shared[0])
+        return path, created
+
     def _resume(self) -> None:
         directory = self.run_dir / "checkpoints"
         step = ckpt.latest_step(directory) if directory.is_dir() else None
         if step is None:
             raise GankitError(f"--resume {self.run_dir}: no checkpoint found (expected a run directory "
                               "with checkpoints/latest.json)")
+        if self.cfg.train.steps <= step:  # the loop would not run, yet config.yaml would be rewritten
+            raise GankitError(f"--resume {self.run_dir}: the run is at step {step}; train.steps (--steps) must "
+                              f"be above {step} to train on, got {self.cfg.train.steps}")
         tensors, plain = ckpt.read_checkpoint(directory, step)
         self.step = ckpt.restore(tensors, plain, self.algo.nets, self.optimizers)
         self.restored_extra = plain.get("extra", {})

@@ -90,14 +90,26 @@ def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz,
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (["eval.best_metric=lpips"], "expected one of: fid, kid"),
     (["eval.best_metric=kid"], "does not compute it"),
     (["eval.image_metrics=[fid, nn]"], "gankit evaluate RUN --metrics nn"),
-    (["eval.features=vgg"], "unknown feature extractor"),
+    (["eval.image_metrics=[fid, lpips]"], "unknown image metric 'lpips'"),
+    (["eval.features=classifier:no-such-data"], "no-such-data"),
 ])
-def test_settings_that_cannot_work_fail_before_training(tmp_path, npz, overrides, message):
+def test_settings_that_cannot_work_fail_before_training_and_leave_no_folder(tmp_path, npz, overrides, message):
+    """Found only once the data are known, when the run's folder is made: it is removed again, or it
+    would look like a run and push the next one's name to run-2."""
     with pytest.raises(GankitError, match=message):
         Trainer(config(tmp_path, npz, 2, *overrides))
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["eval.best_metric=lpips"], "'eval.best_metric' is 'lpips'; expected one of: fid, kid"),
+    (["eval.features=vgg"], "'eval.features' is 'vgg'; expected one of: classifier:<dataset"),
+])
+def test_names_that_cannot_work_are_config_errors(tmp_path, npz, overrides, message):
+    with pytest.raises(GankitError, match=message):
+        config(tmp_path, npz, 2, *overrides)
 
 
 def test_metrics_switched_off_switch_the_best_checkpoint_off_too(tmp_path, npz):

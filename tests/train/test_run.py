@@ -61,3 +61,49 @@ def test_long_sampling_reports_progress(monkeypatch):
     monkeypatch.setattr(RUN_MODULE, "SAMPLE_BATCH", 4)
     Generator(make("gan", VECTOR), VECTOR).sample(10, seed=0, progress=True)
     assert seen == [(10, True, "generate"), (4, []), (8, []), (10, [])]
+
+
+# ---------------------------------------------------------------------------------------- run folders
+@pytest.fixture
+def ten_step_run(tmp_path):
+    from gankit.config import apply_overrides, load_config
+    from gankit.train.trainer import Trainer
+
+    cfg = apply_overrides(load_config("circle"), [f"train.out_dir={tmp_path}", "train.name=run", "train.steps=10",
+                                                  "eval.every=10", "eval.plots=false", "eval.metrics=false",
+                                                  "train.progress=false", "train.batch_size=16"])
+    return Trainer(cfg).fit().dir
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda d: {k: v for k, v in d.items() if k not in ("shift", "scale")}, "lacks fields shift, scale"),
+    (lambda d: {**d, "colour": "red"}, "has unknown fields colour"),
+    (lambda d: [d], "expected a JSON object with fields name, kind, shape, shift, scale, got list"),
+], ids=["older-version", "newer-version", "a-list"])
+def test_a_data_json_with_other_fields_is_a_one_line_error_naming_them(ten_step_run, edit, words):
+    """DataInfo(**data) raised "DataInfo.__init__() missing 2 required positional arguments"."""
+    import json
+
+    from gankit.errors import GankitError
+    from gankit.train.run import load_run
+
+    path = ten_step_run / "data.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    with pytest.raises(GankitError) as caught:
+        load_run(ten_step_run)
+    message = str(caught.value)
+    assert message.startswith(str(path)) and words in message and "__init__" not in message and "\n" not in message
+
+
+def test_discarding_a_failed_run_folder_removes_folders_only(tmp_path):
+    from gankit.train.run import discard_empty_run_dir, make_run_dir
+
+    empty, kept = tmp_path / "out" / "empty", tmp_path / "kept"
+    assert make_run_dir(empty) and not make_run_dir(empty)  # True only for the call that made it
+    (empty / "tb" / "deeper").mkdir(parents=True)
+    (kept / "tb").mkdir(parents=True)
+    (kept / "tb" / "notes.txt").write_text("mine")
+    discard_empty_run_dir(empty)
+    discard_empty_run_dir(kept)
+    assert not empty.exists() and (tmp_path / "out").is_dir()
+    assert (kept / "tb" / "notes.txt").read_text() == "mine"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -147,3 +148,59 @@ def test_train_api_steps_win_over_epochs_and_unknown_options_are_refused(tmp_pat
     with pytest.raises(GankitError, match=r"train\.lr_decay.*'sometimes'"):
         train(config(tmp_path / "other"), steps=2, lr_decay="sometimes")
     assert not (tmp_path / "other").exists()
+
+
+# ------------------------------------------------------------------------------------ failed set-up, resume
+def _failing_hooks(monkeypatch):
+    def fail(trainer):
+        raise GankitError("set-up failed")
+    # the module itself: the attribute path gankit.train.trainer is hidden by the gankit.train() function
+    monkeypatch.setattr(sys.modules[Trainer.__module__], "Hooks", fail)
+
+
+def test_a_failed_set_up_leaves_no_run_folder_behind(tmp_path, monkeypatch):
+    """The empty folder looked like a run: the next one was named circle-2."""
+    _failing_hooks(monkeypatch)
+    with pytest.raises(GankitError, match="set-up failed"):
+        Trainer(config(tmp_path / "out", "train.steps=2"))
+    assert not (tmp_path / "out" / "circle").exists()
+
+
+def test_a_failed_set_up_keeps_a_folder_it_did_not_make(tmp_path, monkeypatch):
+    """A folder that is no run (no config.yaml) is used as the run's folder; what was there before stays."""
+    mine, empty = tmp_path / "mine", tmp_path / "empty"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    empty.mkdir()
+    _failing_hooks(monkeypatch)
+    for folder in (mine, empty):
+        with pytest.raises(GankitError, match="set-up failed"):
+            Trainer(config(tmp_path, f"train.name={folder.name}", "train.steps=2"))
+    assert (mine / "notes.txt").read_text() == "keep" and empty.is_dir()
+
+
+@pytest.fixture
+def ten_step_run(tmp_path):
+    return Trainer(config(tmp_path, "train.name=run", "train.steps=10", "eval.every=10")).fit().dir
+
+
+def snapshot(run_dir) -> dict:
+    return {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("steps", [10, 5])
+def test_resuming_to_no_more_steps_is_refused_and_rewrites_nothing(tmp_path, ten_step_run, steps):
+    """It did nothing, yet rewrote train.steps in config.yaml."""
+    before = snapshot(ten_step_run)
+    with pytest.raises(GankitError, match=rf"^--resume {ten_step_run}: the run is at step 10; train.steps "
+                                          rf"\(--steps\) must be above 10 to train on, got {steps}$"):
+        Trainer(config(tmp_path, f"train.steps={steps}"), resume=ten_step_run)
+    assert snapshot(ten_step_run) == before
+
+
+def test_a_failed_set_up_never_removes_a_resumed_run(tmp_path, ten_step_run, monkeypatch):
+    before = snapshot(ten_step_run)
+    _failing_hooks(monkeypatch)
+    with pytest.raises(GankitError, match="set-up failed"):
+        Trainer(config(tmp_path, "train.steps=20"), resume=ten_step_run)
+    assert snapshot(ten_step_run) == before
