@@ -1,10 +1,34 @@
 """`gankit train`: a preset or YAML config, the shortcut flags and overrides, then the Trainer."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gankit.config import apply_overrides, load_config
 from gankit.errors import GankitError
+
+# The config keys each shortcut flag sets: a --set of the same key as well is a conflict, not a silent win.
+FLAG_KEYS = {"model": ("train.algorithm", "model.arch"), "data": ("data.name", "data.path"),
+             "image_size": ("data.image_size",), "steps": ("train.steps", "train.epochs"),
+             "seed": ("train.seed",), "out": ("train.out_dir",), "name": ("train.name",),
+             "device": ("train.device",)}
+
+
+def _flag(attr: str) -> str:
+    return "--" + attr.replace("_", "-")
+
+
+def _override_key(item: str) -> str:
+    return item.partition("=")[0].strip()
+
+
+def _refuse_conflicts(args) -> None:
+    for item in args.overrides:
+        key = _override_key(item)
+        for attr, keys in FLAG_KEYS.items():
+            if getattr(args, attr) is not None and key in keys:
+                raise GankitError(f"{_flag(attr)} {getattr(args, attr)} and --set {item} both set {key}; "
+                                  "expected one of the two")
 
 
 def _shortcut_overrides(args) -> list[str]:
@@ -12,6 +36,7 @@ def _shortcut_overrides(args) -> list[str]:
     import gankit.models  # noqa: F401
     from gankit.registry import ALGORITHMS, ARCHITECTURES
 
+    _refuse_conflicts(args)
     sets = []
     if args.model:
         if args.model in ALGORITHMS:
@@ -22,10 +47,9 @@ def _shortcut_overrides(args) -> list[str]:
             raise GankitError(f"--model '{args.model}': expected an algorithm ({', '.join(ALGORITHMS.names())}) "
                               f"or an architecture ({', '.join(ARCHITECTURES.names())})")
     if args.data:
-        looks_like_path = Path(args.data).expanduser().exists() or "/" in args.data or "." in args.data
         # a new dataset drops the preset's sampler parameters and path (circle's radius means nothing to grid25)
-        sets += [f"data.path={args.data}"] if looks_like_path else [f"data.name={args.data}", "data.params={}",
-                                                                     "data.path=null"]
+        sets += [f"data.path={args.data}"] if _is_path(args.data) else [f"data.name={args.data}", "data.params={}",
+                                                                        "data.path=null"]
     for flag, key in (("image_size", "data.image_size"), ("steps", "train.steps"), ("seed", "train.seed"),
                       ("out", "train.out_dir"), ("name", "train.name"), ("device", "train.device")):
         value = getattr(args, flag)
@@ -36,6 +60,19 @@ def _shortcut_overrides(args) -> list[str]:
     if args.no_progress:
         sets.append("train.progress=false")
     return sets
+
+
+def _is_path(data: str) -> bool:
+    return Path(data).expanduser().exists() or "/" in data or "." in data
+
+
+def _data_run_name(data: str) -> str | None:
+    """The run name `--data` gives when no preset was named: the file's stem or the folder's name,
+    as the data's own name is made (data/build.py), or the dataset's name."""
+    if not _is_path(data):
+        return data
+    path = Path(os.path.abspath(Path(data).expanduser()))  # `.` or `dir/` name their folder
+    return (path.stem if path.is_file() else path.name) or None
 
 
 def train(args) -> None:
@@ -52,6 +89,21 @@ def train_from_args(args):
         spec = args.resume  # a run directory holds its own config.yaml
     if args.resume and not (Path(args.resume) / "config.yaml").is_file():
         raise GankitError(f"--resume '{args.resume}' is not a run directory (no config.yaml in it)")
+    if args.resume:
+        _refuse_a_move(args)  # before anything is read or written
     cfg = load_config(spec)
+    apply_overrides(cfg, args.overrides)  # a malformed --set is named as such, before any conflict with a flag
     cfg = apply_overrides(cfg, _shortcut_overrides(args) + args.overrides)
+    if not args.resume and args.config is None and args.data and cfg.train.name is None:
+        cfg.train.name = _data_run_name(args.data)  # not 'circle', the default preset the data replaced
     return Trainer(cfg, resume=args.resume).fit()
+
+
+def _refuse_a_move(args) -> None:
+    """A resumed run stays in its folder: a new name or parent would be ignored, yet written into its config.yaml."""
+    moves = [f"{_flag(attr)} {getattr(args, attr)}" for attr in ("name", "out") if getattr(args, attr) is not None]
+    moves += [f"--set {item}" for item in args.overrides
+              if _override_key(item) in ("train.name", "train.out_dir")]
+    if moves:
+        raise GankitError(f"{moves[0]} with --resume {args.resume}: a resumed run stays in its folder; expected "
+                          "no --name, --out, train.name or train.out_dir (copy the run folder to resume it elsewhere)")
