@@ -6,21 +6,28 @@ from gankit.errors import GankitError
 
 
 def plot(args) -> None:
-    from gankit.train.run import load_run
+    """Redraw from the log and the sample grids alone: no weights are loaded, so a run stopped before its
+    first checkpoint still gets its curves (as `report` does)."""
+    from pathlib import Path
+
     from gankit.utils.io import read_jsonl
     from gankit.viz.animation import make_gif
     from gankit.viz.curves import plot_losses
 
-    run = load_run(args.run)
-    log = run.dir / "metrics.jsonl"
+    directory = Path(args.run).expanduser()
+    if not (directory / "config.yaml").is_file():
+        raise GankitError(f"'{args.run}' is not a gankit run directory (expected config.yaml in it)")
+    log = directory / "metrics.jsonl"
     if not log.is_file():
         raise GankitError(f"{log} not found; expected the training log of the run (plot redraws from it)")
-    rows = read_jsonl(log)
-    plot_losses([r for r in rows if r.get("kind") != "eval"], run.dir / "plots" / "losses.png")
-    frames = sorted((run.dir / "samples").glob("step_*.png"))
+    rows = [r for r in read_jsonl(log) if r.get("kind") != "eval"]
+    if not rows:
+        raise GankitError(f"{log} holds no logged step yet; expected at least one (train.log_every steps)")
+    plot_losses(rows, directory / "plots" / "losses.png")
+    frames = sorted((directory / "samples").glob("step_*.png"))
     if frames:
-        make_gif(frames, run.dir / "plots" / "animation.gif", fps=2)
-    print(f"plots written to {run.dir / 'plots'}")
+        make_gif(frames, directory / "plots" / "animation.gif", fps=2)
+    print(f"plots written to {directory / 'plots'}")
 
 
 def report(args) -> None:
