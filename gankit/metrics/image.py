@@ -170,6 +170,19 @@ def _extractor(spec: str | None, dataset: str, device, inception_weights, data_c
     return get_extractor(spec, device=device, inception_weights=inception_weights)
 
 
+def check_extractor(names: list[str], asked: bool, extractor) -> list[str]:
+    """Before sampling and extraction: IS reads the extractor's softmax, which `pixels` does not have.
+    Asked for by name, that is an error now (it failed only once every image had been generated and
+    featurised); in the default list it is left out."""
+    if "is" in names and extractor.num_classes is None:
+        if not asked:
+            return [m for m in names if m != "is"]
+        raise GankitError(f"metric 'is' needs an extractor with class probabilities (classifier:<...> or "
+                          f"inception), not {extractor.name}; "
+                          "drop 'is' from --metrics or choose another --features")
+    return names
+
+
 def check_sample_count(names: list[str], n: int) -> None:
     """Fail before any image is generated or any feature extracted when n images a side are too few for a
     metric: the k-NN metrics need more than k of them (else prdc's "k must be in [1, n-1]", which names
@@ -191,6 +204,7 @@ def evaluate_run(run, metrics=None, n: int | None = None, features: str | None =
     cfg = run.cfg
     extractor = _extractor(features or cfg.eval.features, run.info.name, device,
                            inception_weights or cfg.eval.inception_weights, cfg.data)
+    names = check_extractor(names, metrics is not None, extractor)
     reference = reference or cfg.eval.reference_split
     started = time.perf_counter()
     real_all, source = reference_images(cfg.data, reference)
@@ -227,6 +241,7 @@ def evaluate_reference(data_cfg, metrics=None, n: int | None = None, features: s
     spec = data_cfg.path or data_cfg.name
     dataset = Path(spec).stem if data_cfg.path else spec
     extractor = _extractor(features, dataset, device, inception_weights, data_cfg)
+    names = check_extractor(names, metrics is not None, extractor)
     started = time.perf_counter()
     split_args = dict(root=data_cfg.root, image_size=data_cfg.image_size, channels=data_cfg.channels)
     train, test = load_split(spec, "train", **split_args), load_split(spec, "test", **split_args)

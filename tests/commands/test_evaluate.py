@@ -62,6 +62,27 @@ def test_too_few_samples_for_the_nearest_neighbour_metrics(folder_run, n, words)
     assert_one_line_error(result, words)  # was: "k must be an integer in [1, 4] for 5 real samples"
 
 
+def test_inception_score_without_class_probabilities_fails_before_any_sampling(folder_run, folder, monkeypatch):
+    import gankit.metrics.image as image
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("images were generated before the metric was refused")
+
+    monkeypatch.setattr(image, "sample_pixels", no_sampling)
+    result = run_cli(["evaluate", folder_run, "--features", "pixels", "--metrics", "fid,is", "--n", "8"])
+    assert_one_line_error(result, ["metric 'is'", "class probabilities", "pixels"])
+    result = run_cli(["evaluate", "--reference-only", "--data", folder, "--image-size", "8", "--features", "pixels",
+                      "--metrics", "is"])
+    assert_one_line_error(result, ["metric 'is'", "pixels"])
+
+
+def test_the_default_metrics_leave_out_is_for_an_extractor_without_classes(folder_run, tmp_path):
+    """`--features pixels` with no --metrics used to fail on IS after all the work; now IS is left out."""
+    ok(["evaluate", folder_run, "--features", "pixels", "--n", "8", "--json", tmp_path / "s.json"])
+    scores = json.loads((tmp_path / "s.json").read_text())["scores"]
+    assert "fid" in scores and "coverage" in scores and "is" not in scores
+
+
 # ---------------------------------------------------------------------------------------- ignored options
 @pytest.mark.parametrize("flag, value", [("--data", "fashion-mnist"), ("--image-size", "16")])
 def test_data_options_with_a_run_are_refused(folder_run, flag, value):

@@ -94,6 +94,7 @@ def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz,
     (["eval.image_metrics=[fid, nn]"], "gankit evaluate RUN --metrics nn"),
     (["eval.image_metrics=[fid, lpips]"], "unknown image metric 'lpips'"),
     (["eval.features=classifier:no-such-data"], "no-such-data"),
+    (["eval.image_metrics=[fid, is]"], "metric 'is' needs an extractor with class probabilities"),  # was: at step 2
 ])
 def test_settings_that_cannot_work_fail_before_training_and_leave_no_folder(tmp_path, npz, overrides, message):
     """Found only once the data are known, when the run's folder is made: it is removed again, or it
