@@ -82,22 +82,22 @@ def _data_config(spec: str, image_size: int | None = None):
     refused here, before an extractor is chosen: its "no classifier ships for 'nosuch'" advice would
     send the user off to train a classifier on data that does not exist."""
     from gankit.config import DataConfig
-    from gankit.data.build import IMAGE_NAMES
+    from gankit.data.build import IMAGE_NAMES, looks_like_path
 
     expected = (f"expected an image dataset name ({', '.join(IMAGE_NAMES)}) or the path of an image folder, "
                 "IDX directory or .npz/.npy image file")
-    looks_like_path = Path(spec).expanduser().exists() or "/" in spec or "." in spec
-    if looks_like_path and not Path(spec).expanduser().exists():
+    is_path = looks_like_path(spec)
+    if is_path and not Path(spec).expanduser().exists():
         raise GankitError(f"--data '{spec}' not found; {expected}")
-    if not looks_like_path and spec not in IMAGE_NAMES:
+    if not is_path and spec not in IMAGE_NAMES:
         from gankit.data.toy import SAMPLERS
 
         what = "a toy dataset of points, not images" if spec in SAMPLERS else "not a known dataset"
         raise GankitError(f"--data '{spec}' is {what}; {expected}")
-    if looks_like_path and image_size is None and _is_image_folder(Path(spec).expanduser()):
+    if is_path and image_size is None and _is_image_folder(Path(spec).expanduser()):
         raise GankitError(f"--data '{spec}' is a folder of image files; give --image-size N (they are resized "
                           "and centre-cropped to N x N)")
-    return DataConfig(**{"path" if looks_like_path else "name": spec}, image_size=image_size)
+    return DataConfig(**{"path" if is_path else "name": spec}, image_size=image_size)
 
 
 def _is_image_folder(path: Path) -> bool:

@@ -34,6 +34,7 @@ def _refuse_conflicts(args) -> None:
 def _shortcut_overrides(args) -> list[str]:
     import gankit.algorithms  # noqa: F401
     import gankit.models  # noqa: F401
+    from gankit.data.build import looks_like_path
     from gankit.registry import ALGORITHMS, ARCHITECTURES
 
     _refuse_conflicts(args)
@@ -48,8 +49,8 @@ def _shortcut_overrides(args) -> list[str]:
                               f"or an architecture ({', '.join(ARCHITECTURES.names())})")
     if args.data:
         # a new dataset drops the preset's sampler parameters and path (circle's radius means nothing to grid25)
-        sets += [f"data.path={args.data}"] if _is_path(args.data) else [f"data.name={args.data}", "data.params={}",
-                                                                        "data.path=null"]
+        sets += [f"data.path={args.data}"] if looks_like_path(args.data) else [f"data.name={args.data}",
+                                                                                "data.params={}", "data.path=null"]
     for flag, key in (("image_size", "data.image_size"), ("steps", "train.steps"), ("seed", "train.seed"),
                       ("out", "train.out_dir"), ("name", "train.name"), ("device", "train.device")):
         value = getattr(args, flag)
@@ -62,14 +63,12 @@ def _shortcut_overrides(args) -> list[str]:
     return sets
 
 
-def _is_path(data: str) -> bool:
-    return Path(data).expanduser().exists() or "/" in data or "." in data
-
-
 def _data_run_name(data: str) -> str | None:
     """The run name `--data` gives when no preset was named: the file's stem or the folder's name,
     as the data's own name is made (data/build.py), or the dataset's name."""
-    if not _is_path(data):
+    from gankit.data.build import looks_like_path
+
+    if not looks_like_path(data):
         return data
     path = Path(os.path.abspath(Path(data).expanduser()))  # `.` or `dir/` name their folder
     return (path.stem if path.is_file() else path.name) or None

@@ -69,6 +69,12 @@ def _image_source(cfg: DataConfig, spec: str, pixel_range: str) -> DataSource:
     return TensorSource(images, loaded.labels, info)
 
 
+def looks_like_path(spec: str) -> bool:
+    """A command line's --data: an existing file or folder, or text with a '/' or '.' in it (a path that
+    may be missing, which is then reported as not found), is a path; anything else a dataset name."""
+    return Path(spec).expanduser().exists() or "/" in spec or "." in spec
+
+
 def build_data(cfg: DataConfig, g_out_activation: str = "none") -> DataSource:
     """Build the training data described by `cfg` (on the CPU; the trainer moves it)."""
     if cfg.path:
