@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import warnings
+from pathlib import Path
 
 import torch
 
@@ -41,3 +44,23 @@ def backend_settings(deterministic: bool, compiled: bool):
 
 def _restore_cudnn(benchmark: bool, deterministic: bool) -> None:
     torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = benchmark, deterministic
+
+
+def warn_if_bf16_is_emulated(precision: str, device: torch.device) -> None:
+    """bf16 autocast pays only where the hardware multiplies bf16: on a CPU without AVX-512 BF16 or
+    AMX, oneDNN emulates it and a DCGAN step ran 8x slower than fp32 (benchmarks/RESULTS.md, "Speed")."""
+    if precision == "bf16" and device.type == "cpu" and not cpu_has_native_bf16():
+        warnings.warn("train.precision=bf16: this CPU has no native bf16 instructions (AVX-512 BF16 or AMX), "
+                      "so autocast emulates them and runs several times slower than fp32")
+
+
+@functools.cache
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the CPU flags (Linux /proc/cpuinfo) list avx512_bf16 or amx_bf16. torch has no public
+    query for it: `torch.backends.cpu.get_cpu_capability()` says AVX512 for CPUs with and without it.
+    Elsewhere (no /proc/cpuinfo) we cannot tell and say True, so that nothing is warned wrongly."""
+    try:
+        flags = Path(cpuinfo).read_text().split()
+    except OSError:
+        return True
+    return "avx512_bf16" in flags or "amx_bf16" in flags

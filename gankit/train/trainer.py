@@ -23,7 +23,7 @@ from gankit.data import build_data
 from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
 from gankit.train import checkpoint as ckpt
-from gankit.train.backends import backend_settings, compile_networks
+from gankit.train.backends import backend_settings, compile_networks, warn_if_bf16_is_emulated
 from gankit.train.checks import refuse_image_keys_on_vectors
 from gankit.train.hooks import Hooks
 from gankit.train.host_memory import keep_freed_memory
@@ -68,6 +68,7 @@ class Trainer:
             if cfg.train.time_limit:  # ranks would stop at different steps and wait on each other forever
                 raise GankitError("train.time_limit is not supported under torchrun; set train.steps instead")
             self._wrap_ddp()
+        warn_if_bf16_is_emulated(cfg.train.precision, self.rt.device)
         self.channels_last = cfg.train.channels_last and len(self.data.info.shape) == 3
         if self.channels_last:  # weights in NHWC too, so convolutions never convert layouts per call
             for net in self.algo.nets.values():

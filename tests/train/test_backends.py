@@ -108,3 +108,31 @@ def test_non_deterministic_cudnn_is_asked_for_not_default(tmp_path):
         assert seen == [False]  # left as the process had it
     finally:
         cudnn.benchmark, cudnn.deterministic = before
+
+
+@pytest.mark.parametrize("flags, native", [("fpu avx2 avx512f avx512_bf16 avx512_vnni", True),
+                                           ("fpu avx2 amx_tile amx_bf16", True),
+                                           ("fpu avx avx2 fma", False), ("fpu avx512f avx512bw", False)])
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path, flags, native):
+    from gankit.train.backends import cpu_has_native_bf16
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert cpu_has_native_bf16(str(cpuinfo)) is native
+    assert cpu_has_native_bf16(str(tmp_path / "missing")) is True  # cannot tell: never warn wrongly
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_on_a_cpu_without_native_bf16_is_warned_about(tmp_path, monkeypatch, native):
+    import warnings
+
+    from gankit.train import backends
+
+    monkeypatch.setattr(backends, "cpu_has_native_bf16", lambda: native)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Trainer(config(tmp_path, "train.precision=bf16", "train.steps=1"))
+        Trainer(config(tmp_path, "train.steps=1"))  # fp32: never
+    said = [str(w.message) for w in caught if "bf16" in str(w.message)]
+    assert len(said) == (0 if native else 1)
+    assert native or "no native bf16 instructions" in said[0]
