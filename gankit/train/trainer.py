@@ -18,7 +18,7 @@ import torch
 import gankit.algorithms  # noqa: F401  (registers algorithms)
 import gankit.models  # noqa: F401  (registers architectures)
 from gankit.algorithms.base import Algorithm, unwrap
-from gankit.config import Config, from_dict, save_config, to_dict, validate
+from gankit.config import Config, from_dict, load_config, save_config, to_dict, validate
 from gankit.data import build_data
 from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
@@ -112,6 +112,9 @@ class Trainer:
         if self.cfg.train.steps <= step:  # the loop would not run, yet config.yaml would be rewritten
             raise GankitError(f"--resume {self.run_dir}: the run is at step {step}; train.steps (--steps) must "
                               f"be above {step} to train on, got {self.cfg.train.steps}")
+        stored = self.run_dir / "config.yaml"
+        if stored.is_file():  # the run stays in its folder: its config.yaml keeps the name it was trained as
+            self.cfg.train.name, self.cfg.train.out_dir = load_config(stored).train.name, str(self.run_dir.parent)
         tensors, plain = ckpt.read_checkpoint(directory, step)
         self.step = ckpt.restore(tensors, plain, self.algo.nets, self.optimizers)
         self.restored_extra = plain.get("extra", {})

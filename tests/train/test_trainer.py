@@ -204,3 +204,14 @@ def test_a_failed_set_up_never_removes_a_resumed_run(tmp_path, ten_step_run, mon
     with pytest.raises(GankitError, match="set-up failed"):
         Trainer(config(tmp_path, "train.steps=20"), resume=ten_step_run)
     assert snapshot(ten_step_run) == before
+
+
+def test_a_resumed_run_keeps_its_name_and_folder_in_the_python_api(tmp_path, ten_step_run):
+    """Trainer(cfg, resume=...) wrote cfg's train.name / out_dir (here another name and parent) into the
+    resumed run's config.yaml, though the run stays in its folder (the CLI refuses such a move)."""
+    elsewhere = tmp_path / "elsewhere"
+    run = Trainer(config(elsewhere, "train.name=other", "train.steps=20"), resume=ten_step_run).fit()
+    assert run.dir == ten_step_run and run.step == 20
+    saved = load_config(ten_step_run / "config.yaml")
+    assert (saved.train.name, saved.train.out_dir, saved.train.steps) == ("run", str(tmp_path), 20)
+    assert not elsewhere.exists()
