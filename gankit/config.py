@@ -269,6 +269,12 @@ def validate(cfg: Config) -> None:
             (features.startswith("classifier:") and features != "classifier:"):
         raise GankitError(f"config key 'eval.features' is {features!r}; expected one of: {', '.join(FEATURES)} "
                           "(or null: the shipped classifier of the data)")
+    if cfg.eval.image_metrics:  # the names `gankit evaluate --metrics` takes (was caught only at trainer set-up)
+        from gankit.metrics.image import parse_metrics
+        try:
+            parse_metrics(cfg.eval.image_metrics)
+        except GankitError as exc:
+            raise GankitError(f"config key 'eval.image_metrics': {exc}") from None
     for key in POSITIVE:
         if _get(cfg, key) < 1:
             raise GankitError(f"config key '{key}' must be >= 1, got {_get(cfg, key)}")

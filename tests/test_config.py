@@ -57,6 +57,7 @@ def test_overrides_are_typed():
     ("eval.features=foo", "eval.features' is 'foo'; expected one of: classifier:<dataset"),
     ("eval.n_metric=0", "eval.n_metric' must be >= 1"),
     ("eval.grid=0", "eval.grid' must be >= 1"),
+    ("eval.image_metrics=[fid, lpips]", "eval.image_metrics': unknown image metric 'lpips'; expected some of: fid"),
     ("eval.n_accuracy=0", "eval.n_accuracy' must be >= 1"),
     ("eval.predict=-1", "eval.predict' must be an integer >= 0"),
     # values the losses and networks used unchecked
