@@ -22,6 +22,7 @@ from gankit.schema import (ACTIVATIONS, BEST_METRICS, FEATURES, INITS, OUT_ACTIV
                            DataConfig, EvalConfig, LossConfig, ModelConfig, NetConfig,
                            OptimConfig, OptimizerConfig, RegConfig, TrainConfig)
 from gankit.utils.io import atomic_open
+from gankit.utils.yaml_unique import safe_load_unique
 
 PRESET_DIR = Path(__file__).parent / "presets"  # `configs/` at the repo root links here
 
@@ -126,7 +127,7 @@ def load_config(spec: str | Path | None = None) -> Config:
     """Read a preset (path or built-in name) into a validated Config."""
     path = resolve_preset(str(spec) if spec is not None else None)
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = safe_load_unique(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -154,7 +155,7 @@ def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
         if not sep or not key:
             raise GankitError(f"override '{item}' must look like section.key=value")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
+            value = safe_load_unique(text) if text.strip() else None
         except yaml.YAMLError:
             raise GankitError(f"override '{item}': value '{text}' is not valid YAML") from None
         node, parts = data, key.split(".")
