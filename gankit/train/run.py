@@ -12,34 +12,76 @@ from gankit.data.source import DataInfo
 from gankit.errors import GankitError
 
 
+class RunDirTaken(GankitError):
+    """Another process claimed this run folder between our look at it and our claim."""
+
+
 def new_run_dir(cfg: Config, create: bool = True) -> Path:
-    """`<out_dir>/<name>`; if that already holds a run, `<name>-2`, `-3`, ...: never overwrite a run."""
+    """`<out_dir>/<name>`; if that already holds a run, `<name>-2`, `-3`, ...: never overwrite a run.
+    With create, the folder is claimed atomically (make_run_dir): a name another process claims first
+    is passed over, so two runs started at the same moment into one --out get two folders.
+    Without create (a torchrun job: every rank calls this, rank 0 then claims), a train.out_dir that
+    cannot hold folders is refused here, on every rank alike, before the ranks wait on each other."""
     name = cfg.train.name or cfg.preset or "run"
     base = Path(cfg.train.out_dir).expanduser()
-    path, k = base / name, 1
-    while (path / "config.yaml").exists() or (path / "checkpoints").exists():
+    k = 1
+    while True:
+        path = base / (name if k == 1 else f"{name}-{k}")
+        if not _holds_a_run(path):
+            if not create:
+                _refuse_uncreatable(path)
+                return path
+            try:
+                make_run_dir(path)
+                return path
+            except RunDirTaken:  # claimed by another run an instant before us: take the next name
+                pass
         k += 1
-        path = base / f"{name}-{k}"
-    if create:
-        make_run_dir(path)
-    return path
+
+
+def _holds_a_run(path: Path) -> bool:
+    return (path / "config.yaml").exists() or (path / "checkpoints").exists()
+
+
+def _refuse_uncreatable(path: Path) -> None:
+    """The error make_run_dir would give, raised before trying: the nearest existing folder on the way
+    to `path` must be a folder (not a file)."""
+    existing = next(p for p in (path, *path.parents) if p.exists())  # "/" or "." at the latest
+    if not existing.is_dir():
+        raise GankitError(f"cannot create run directory {path} ({existing} is not a folder); "
+                          "expected train.out_dir (--out) to be a writable folder")
 
 
 def make_run_dir(path: Path) -> bool:
-    """Make the folder (and its parents); True when it did not exist before (this call made it)."""
+    """Make the folder (and its parents) and claim it for a new run; True once claimed (then a failed
+    set-up calls discard_empty_run_dir). The claim is the atomic creation of its checkpoints/ folder,
+    which marks a folder as a run's (new_run_dir passes such folders over): of two processes that chose
+    the same free folder, one claims it and the other gets RunDirTaken; never do two share a folder."""
     existed = path.is_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
+        (path / "checkpoints").mkdir()
+    except FileExistsError:
+        if not path.is_dir():  # a file at the run folder's own path
+            _refuse_uncreatable(path)
+        raise RunDirTaken(f"run directory {path} was claimed by another run started at the same moment; "
+                          "expected a free folder: start again (the next free name is taken)") from None
     except OSError as exc:  # out_dir (or a parent) is a file, read-only, ...
         raise GankitError(f"cannot create run directory {path} ({exc.strerror}); "
                           "expected train.out_dir (--out) to be a writable folder") from None
-    return not existed
+    (_FOUND.add if existed else _FOUND.discard)(path.resolve())
+    return True
+
+
+_FOUND: set[Path] = set()  # claimed folders that existed before (a failed set-up leaves them in place)
 
 
 def discard_empty_run_dir(path: Path) -> None:
-    """Remove a run folder whose set-up failed, and its empty sub-folders, if it holds no file at all.
-    Only folders are removed (rmdir refuses a non-empty one), so nothing written can be lost."""
-    for sub in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True) + [path]:
+    """Undo make_run_dir's claim when the run's set-up failed: remove its empty sub-folders, and the
+    run folder itself if make_run_dir made it and it holds no file at all. Only folders are removed
+    (rmdir refuses a non-empty one), so nothing written can be lost."""
+    found = path.resolve() in _FOUND
+    for sub in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True) + ([] if found else [path]):
         try:
             sub.rmdir()
         except OSError:  # a file, or a folder with a file in it: keep it

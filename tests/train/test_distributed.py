@@ -9,13 +9,20 @@ import pytest
 import torch.distributed as dist
 
 
-@pytest.mark.skipif(not dist.is_available(), reason="torch built without distributed support")
-def test_torchrun_two_processes(tmp_path):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29581",
-           "-m", "gankit", "train", "circle", "--steps", "20", "--out", str(tmp_path), "--no-progress",
-           "--set", "eval.every=10", "--set", "eval.n_metric=100", "--set", "eval.plots=false"]
+needs_distributed = pytest.mark.skipif(not dist.is_available(), reason="torch built without distributed support")
+
+
+def torchrun(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "gankit", "train", *args, "--no-progress"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+
+
+@needs_distributed
+def test_torchrun_two_processes(tmp_path):
+    result = torchrun("circle", "--steps", "20", "--out", str(tmp_path), "--set", "eval.every=10",
+                      "--set", "eval.n_metric=100", "--set", "eval.plots=false")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("run directory:") == 1          # only rank 0 prints
     runs = [p for p in Path(tmp_path).iterdir() if p.is_dir()]
@@ -27,3 +34,14 @@ def test_torchrun_two_processes(tmp_path):
     assert rows[-2]["epoch"] == pytest.approx(20 * 128 * 2 / 10_000)
     assert (runs[0] / "checkpoints" / "step_000020.safetensors").exists()
 
+
+
+@needs_distributed
+def test_an_out_dir_that_cannot_be_made_is_a_one_line_error_on_every_rank(tmp_path):
+    """Rank 0 refused the folder while rank 1 waited for its choice: rank 1 died in a gloo traceback."""
+    (tmp_path / "file").write_text("x")
+    result = torchrun("circle", "--steps", "20", "--out", str(tmp_path / "file" / "runs"))
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("gankit train: error:")]
+    assert errors and all("cannot create run directory" in line and "is not a folder" in line for line in errors)
+    assert "[rank" not in result.stderr and "gloo" not in result.stderr  # no rank's traceback

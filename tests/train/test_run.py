@@ -96,14 +96,80 @@ def test_a_data_json_with_other_fields_is_a_one_line_error_naming_them(ten_step_
 
 
 def test_discarding_a_failed_run_folder_removes_folders_only(tmp_path):
-    from gankit.train.run import discard_empty_run_dir, make_run_dir
+    from gankit.train.run import RunDirTaken, discard_empty_run_dir, make_run_dir
 
-    empty, kept = tmp_path / "out" / "empty", tmp_path / "kept"
-    assert make_run_dir(empty) and not make_run_dir(empty)  # True only for the call that made it
-    (empty / "tb" / "deeper").mkdir(parents=True)
+    made, found, kept = tmp_path / "out" / "made", tmp_path / "found", tmp_path / "kept"
+    found.mkdir()
+    assert make_run_dir(made) and make_run_dir(found)
+    with pytest.raises(RunDirTaken):  # a folder is claimed once
+        make_run_dir(made)
+    (made / "tb" / "deeper").mkdir(parents=True)
     (kept / "tb").mkdir(parents=True)
     (kept / "tb" / "notes.txt").write_text("mine")
-    discard_empty_run_dir(empty)
-    discard_empty_run_dir(kept)
-    assert not empty.exists() and (tmp_path / "out").is_dir()
+    for folder in (made, found, kept):
+        discard_empty_run_dir(folder)
+    assert not made.exists() and (tmp_path / "out").is_dir()
+    assert found.is_dir() and not any(found.iterdir())  # the claim is undone, the folder found stays
     assert (kept / "tb" / "notes.txt").read_text() == "mine"
+
+
+def _circle(out) -> "Config":  # noqa: F821
+    from gankit.config import load_config
+
+    cfg = load_config("circle")
+    cfg.train.out_dir = str(out)
+    return cfg
+
+
+def test_a_folder_claimed_but_not_yet_written_is_passed_over(tmp_path):
+    """A run folder was made at the end of set-up, and marked as a run only when config.yaml was written:
+    a run started in between took the same folder (new_run_dir gave circle twice)."""
+    from gankit.train.run import RunDirTaken, make_run_dir, new_run_dir
+
+    cfg = _circle(tmp_path)
+    assert new_run_dir(cfg) == tmp_path / "circle" and not (tmp_path / "circle" / "config.yaml").exists()
+    assert new_run_dir(cfg) == tmp_path / "circle-2"
+    chosen = new_run_dir(cfg, create=False)  # two processes both look, then both claim
+    assert chosen == tmp_path / "circle-3" == new_run_dir(cfg, create=False)
+    make_run_dir(chosen)
+    with pytest.raises(RunDirTaken) as caught:
+        make_run_dir(chosen)
+    assert "claimed by another run" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _claim(cfg, barrier, results) -> None:
+    from gankit.train.run import new_run_dir
+
+    barrier.wait()
+    results.put(str(new_run_dir(cfg)))
+
+
+def test_runs_started_at_the_same_moment_get_folders_of_their_own(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    n = 6
+    barrier, results = context.Barrier(n), context.Queue()
+    procs = [context.Process(target=_claim, args=(_circle(tmp_path), barrier, results)) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    names = sorted(results.get(timeout=30) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=30)
+    assert len(set(names)) == n, names
+    assert {p.name for p in tmp_path.iterdir()} == {"circle"} | {f"circle-{k}" for k in range(2, n + 1)}
+
+
+def test_an_out_dir_under_a_file_is_refused_before_any_folder_is_made(tmp_path):
+    """Under torchrun every rank looks (create=False) and rank 0 alone makes the folder: the error came from
+    rank 0 only, while rank 1 waited for rank 0's choice and died with a gloo traceback."""
+    from gankit.errors import GankitError
+    from gankit.train.run import new_run_dir
+
+    (tmp_path / "file").write_text("x")
+    for create in (False, True):
+        with pytest.raises(GankitError) as caught:
+            new_run_dir(_circle(tmp_path / "file" / "runs"), create=create)
+        message = str(caught.value)
+        assert "cannot create run directory" in message and "--out" in message and "\n" not in message
+    assert (tmp_path / "file").read_text() == "x"
