@@ -6,6 +6,7 @@ A checkpoint at step S is two files plus a pointer:
   checkpoints/step_{S:06d}.json         everything else: step, optimizer hyper-parameters and scalar
                                         state, python/numpy RNG states, user state (best metric, ...)
   checkpoints/latest.json               {"step": S} — written last, so it only ever names a complete pair
+Pruning keeps the newest keep_last + 1 checkpoints, the steps the caller protects, and the step best.json names.
 Each file is written to a temporary name and renamed. Loading reads safetensors (a flat tensor
 format with no code in it) and JSON: nothing is ever unpickled.
 """
@@ -96,8 +97,20 @@ def save_checkpoint(directory: Path, step: int, nets: dict[str, nn.Module],
         save_file(tensors, str(tmp), metadata={"format": "gankit-checkpoint-v1", "step": str(step)})
     write_json(stem.with_suffix(".json"), {"step": step, "rng": rng_plain, "optimizers": opt_plain, "extra": extra})
     write_json(directory / "latest.json", {"step": step})
-    _prune(directory, keep_last, protect={step} | set(extra.get("protect_steps", [])))
+    protect = {step, *extra.get("protect_steps", []), best_step(directory)}
+    _prune(directory, keep_last, protect=protect)
     return stem
+
+
+def best_step(directory: Path) -> int | None:
+    """The step checkpoints/best.json names (train/hooks_metrics.py writes it), None if none is readable.
+    The pruner keeps that step whatever the hooks hand it: a run resumed without eval.best_metric (or with
+    another metric or setup) stops protecting the old best, and `--checkpoint best` then named a deleted file."""
+    try:
+        step = json.loads((directory / "best.json").read_text())["step"]
+    except (OSError, ValueError, KeyError, TypeError):  # TypeError: a JSON list or number
+        return None
+    return step if isinstance(step, int) and not isinstance(step, bool) else None
 
 
 def list_steps(directory: Path) -> list[int]:
