@@ -1,7 +1,10 @@
 """`gankit generate`: samples of a trained run as CSV/NPY/PNG scatter (vectors) or PNG grid/folder/NPZ (images)."""
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -65,11 +68,68 @@ def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
 def _check_sample_folder(out: Path) -> None:
     """Refuse a folder that already holds sample_*.png files: writing sample_000..sample_009 over a
     folder of sample_000..sample_099 would leave old and new images side by side under one numbering,
-    and deleting the old ones could destroy a user's files. Other files in the folder are left alone."""
+    and deleting the old ones could destroy a user's files. Other files in the folder are left alone.
+    A file in the way (OUT itself or a parent) is refused here too, before the sampling, not after it."""
+    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise GankitError(f"cannot write {out}: {blocker} is a file; expected a new or empty folder for "
+                          "--format png-dir")
     old = sorted(out.glob("sample_*.png")) if out.is_dir() else []
     if old:
         raise GankitError(f"{out} already holds {len(old)} sample_*.png file(s) (e.g. {old[0].name}); expected a "
                           "new or empty folder for --format png-dir (choose another -o or move them away)")
+
+
+def _write_png_dir(images: torch.Tensor, out: Path) -> None:
+    """All the PNGs or none: they are written into a hidden folder inside OUT, then moved into OUT with
+    Ctrl-C held back (a few renames); an interrupt or error before that removes the hidden folder, and OUT
+    too if this made it. A half-written set would also make the same command refuse the folder next time."""
+    import shutil
+    import tempfile
+
+    from gankit.viz.grid import save_images
+
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out, prefix=".sample_", suffix=".tmp"))
+    except OSError as exc:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise GankitError(f"cannot write {out} ({exc.strerror}); expected a new or empty folder in a writable "
+                          "place for --format png-dir") from None
+    try:
+        written = save_images(images, stage, prefix="sample_")
+        with _interrupt_held():
+            for path in written:
+                path.replace(out / path.name)
+            stage.rmdir()
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only if empty: nothing else can be in a folder made a moment ago, but be sure
+        raise
+
+
+@contextlib.contextmanager
+def _interrupt_held():
+    """Ctrl-C (SIGINT) waits until the block is done, then interrupts as usual. Main thread only (the
+    only place Python delivers signals); elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *received: caught.append(received))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(*caught[0])  # Python's own handler raises KeyboardInterrupt
+    elif caught and previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _grid_shape(grid: str) -> tuple[int, int]:
@@ -89,7 +149,7 @@ def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, s
     The NPZ holds `images`, uint8 (N, C, H, W) with the data's channels, which `--data file.npz`
     reads back; PNGs show 1 or 3 channels (RGBA as colour over black)."""
     from gankit.train.hooks_image import grid_columns, to_display
-    from gankit.viz.grid import save_image_grid, save_images
+    from gankit.viz.grid import save_image_grid
 
     if fmt in ("png", "grid"):
         cols = len(images) if strip else grid_columns(len(images))
@@ -99,7 +159,7 @@ def _write_images(images: torch.Tensor, out: Path, fmt: str, grid: str | None, s
                 raise GankitError(f"--grid {grid} holds {rows * cols} images, fewer than the {len(images)} asked for")
         save_image_grid(to_display(images), out, nrow=cols)
     elif fmt == "png-dir":
-        save_images(to_display(images), out, prefix="sample_")
+        _write_png_dir(to_display(images), out)
     elif fmt == "npz":
         from gankit.utils.io import atomic_path
 

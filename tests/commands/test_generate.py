@@ -1,5 +1,6 @@
-"""`gankit generate` through the CLI: option pairs that used to be silently ignored, and a png-dir output
-folder that already holds samples (refused, the user's files untouched)."""
+"""`gankit generate` through the CLI: option pairs that used to be silently ignored, a png-dir output
+folder that already holds samples (refused, the user's files untouched), and png-dir as all or none (Ctrl-C
+mid-way leaves no partial set; a file in the way is found before the sampling)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,3 +53,64 @@ def test_png_dir_into_a_folder_of_other_files_leaves_them_be(folder_run, tmp_pat
     ok(["generate", folder_run, "-n", "3", "-o", out, "--format", "png-dir"])
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "sample_0.png", "sample_1.png", "sample_2.png"]
     assert (out / "notes.txt").read_text() == "mine"
+
+
+# ---------------------------------------------------------------------------------------- png-dir: all or none
+def interrupt_after(monkeypatch, n_files: int) -> None:
+    """Ctrl-C arrives while the n_files+1-th PNG is being written."""
+    import gankit.viz.grid as grid
+
+    real, calls = grid._write_png, []
+
+    def write(pixels, path):
+        calls.append(path)
+        if len(calls) > n_files:
+            raise KeyboardInterrupt
+        return real(pixels, path)
+
+    monkeypatch.setattr(grid, "_write_png", write)
+
+
+def test_ctrl_c_during_png_dir_leaves_no_partial_folder(folder_run, tmp_path, monkeypatch):
+    interrupt_after(monkeypatch, 5)
+    result = run_cli(["generate", folder_run, "-n", "12", "-o", tmp_path / "new"])
+    assert result.code == 130 and result.err == "gankit generate: interrupted\n", result.err
+    assert not (tmp_path / "new").exists()  # was: sample_00..04.png, and the same command then refused the folder
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    result = run_cli(["generate", folder_run, "-n", "12", "-o", mine])
+    assert result.code == 130
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]  # no samples, no hidden folder; the user's file kept
+    monkeypatch.undo()
+    ok(["generate", folder_run, "-n", "12", "-o", mine])
+    assert sorted(pngs(mine)) == [f"sample_{i:02d}.png" for i in range(12)] and not list(mine.glob(".*"))
+
+
+def test_png_dir_under_a_file_is_refused_before_sampling(folder_run, tmp_path, monkeypatch):
+    from gankit.train.run import Generator
+
+    (tmp_path / "afile").write_text("mine")
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("sampled before finding that the output cannot be written")
+
+    monkeypatch.setattr(Generator, "sample", no_sampling)
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        result = run_cli(["generate", folder_run, "-n", "3", "-o", out, "--format", "png-dir"])
+        assert_one_line_error(result, [str(out), f"{tmp_path / 'afile'} is a file", "folder"])
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_held_interrupt_comes_after_the_block():
+    import os
+    import signal
+
+    from gankit.commands.generate import _interrupt_held
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupt_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("moved")
+    assert done == ["moved"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
