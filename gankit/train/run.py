@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; runs go unlocked (RunLock)
+    fcntl = None
 
 import torch
 
@@ -67,6 +73,7 @@ def make_run_dir(path: Path) -> bool:
         raise RunDirTaken(f"run directory {path} was claimed by another run started at the same moment; "
                           "expected a free folder: start again (the next free name is taken)") from None
     except OSError as exc:  # out_dir (or a parent) is a file, read-only, ...
+        _refuse_uncreatable(path)  # names the file in the way, if that is it
         raise GankitError(f"cannot create run directory {path} ({exc.strerror}); "
                           "expected train.out_dir (--out) to be a writable folder") from None
     (_FOUND.add if existed else _FOUND.discard)(path.resolve())
@@ -74,6 +81,39 @@ def make_run_dir(path: Path) -> bool:
 
 
 _FOUND: set[Path] = set()  # claimed folders that existed before (a failed set-up leaves them in place)
+
+
+class RunLock:
+    """An exclusive lock on a run folder while a trainer uses it (flock on the folder itself, released
+    by the OS if the process dies). A `--resume` of a run another process was training used to truncate
+    its metrics.jsonl and interleave two trajectories' checkpoints, both exiting 0. Where the file
+    system cannot lock (some NFS mounts) or there is no fcntl (Windows), runs go on unlocked."""
+
+    def __init__(self, path: Path):
+        self.fd: int | None = None
+        if fcntl is None:
+            return
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise GankitError(f"run directory {path} is in use by another gankit train; expected one process "
+                              "per run folder (wait for it to finish, or train into another folder)") from None
+        except OSError:
+            os.close(fd)
+            return
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    __del__ = release
 
 
 def discard_empty_run_dir(path: Path) -> None:

@@ -76,3 +76,25 @@ def broadcast_weights(nets: dict[str, torch.nn.Module]) -> None:
     for net in nets.values():
         for t in list(net.parameters()) + list(net.buffers()):
             dist.broadcast(t.data, src=0)
+
+
+def on_main_rank(rt: Runtime, work, share: bool = False):
+    """`work()` on rank 0 only, its failure made every rank's: under torchrun a rank left waiting for a
+    rank 0 that failed (a bad --out, a missing package for a hook) died in a gloo traceback instead of
+    giving gankit's one-line error. share: hand rank 0's result to every rank (it must pickle), else the
+    other ranks get None."""
+    result, error = None, None
+    if rt.is_main:
+        try:
+            result = work()
+        except BaseException as exc:  # noqa: B036 - re-raised below, after the other ranks are told
+            error = exc
+    if rt.distributed:
+        said = [None if error is None else (str(error) or type(error).__name__), result if share else None]
+        dist.broadcast_object_list(said, src=0)
+        if error is None and said[0] is not None:
+            raise GankitError(said[0])
+        result = said[1] if share else result
+    if error is not None:
+        raise error
+    return result

@@ -28,8 +28,8 @@ from gankit.train.checks import refuse_image_keys_on_vectors
 from gankit.train.hooks import Hooks
 from gankit.train.host_memory import keep_freed_memory
 from gankit.train.progress import Progress
-from gankit.train.run import Run, discard_empty_run_dir, make_run_dir, new_run_dir
-from gankit.train.runtime import broadcast_weights, seed_everything, setup_runtime
+from gankit.train.run import Run, RunLock, discard_empty_run_dir, new_run_dir
+from gankit.train.runtime import broadcast_weights, on_main_rank, seed_everything, setup_runtime
 from gankit.utils.io import atomic_open, dumps_json, read_jsonl, write_json
 
 
@@ -61,8 +61,10 @@ class Trainer:
             self.algo.nets[name] = net.to(self.rt.device)
         self.optimizers = self.algo.optimizers()
         self.step = 0
+        self._lock, self._locked = None, False  # the run folder's lock (run.py: RunLock), rank 0's
         if resume:
             self.run_dir = Path(resume)
+            self._lock_run_dir()  # before _resume truncates the log of a run that may be training elsewhere
             self._resume()
         if self.rt.distributed:
             if cfg.train.time_limit:  # ranks would stop at different steps and wait on each other forever
@@ -80,28 +82,28 @@ class Trainer:
         self.fixed_z = self.algo.latent_on_cpu(cfg.eval.n_samples, torch.Generator().manual_seed(cfg.train.seed))
         # A new run's folder is made last, and removed again if the hooks' set-up fails: a folder left
         # behind would hold nothing, yet look like a run (and push the next run's name to NAME-2).
-        created = False
-        if not resume:
-            self.run_dir, created = self._new_run_dir()
+        created = not resume and self.rt.is_main
+        if not resume:  # rank 0 claims a free folder (run.py: new_run_dir), the other ranks take its choice
+            self.run_dir = on_main_rank(self.rt, lambda: new_run_dir(self.cfg), share=True)
         try:
-            self.hooks = Hooks(self) if self.rt.is_main else None
+            self._lock_run_dir()
+            self.hooks = on_main_rank(self.rt, lambda: Hooks(self))
         except BaseException:
+            self._unlock_run_dir()
             if created:
                 discard_empty_run_dir(self.run_dir)
             raise
 
     # ------------------------------------------------------------------ set-up helpers
-    def _new_run_dir(self) -> tuple[Path, bool]:
-        """Rank 0 picks and makes the folder (True: this call made it); the other ranks follow its choice."""
-        path = new_run_dir(self.cfg, create=False)
-        created = make_run_dir(path) if self.rt.is_main else False
-        if self.rt.distributed:  # every rank must agree on rank 0's choice of directory
-            import torch.distributed as dist
+    def _lock_run_dir(self) -> None:
+        """Hold the run folder's lock from set-up to the end of `fit` (every rank calls this; rank 0 locks)."""
+        if not self._locked:
+            self._lock, self._locked = on_main_rank(self.rt, lambda: RunLock(self.run_dir)), True
 
-            shared = [str(path)]
-            dist.broadcast_object_list(shared, src=0)
-            path = Path(shared[0])
-        return path, created
+    def _unlock_run_dir(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+        self._locked = False
 
     def _resume(self) -> None:
         directory = self.run_dir / "checkpoints"
@@ -163,10 +165,12 @@ class Trainer:
             # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
             torch.set_num_threads(1)
         try:
+            self._lock_run_dir()  # again on a second fit: the first one's end let it go
             with self.own_random_streams(), self.host_memory(), \
                     backend_settings(self.cfg.train.deterministic, bool(self.compiled)):
                 return self._fit()
         finally:
+            self._unlock_run_dir()
             torch.set_num_threads(threads_before)  # leave the caller's process as we found it
 
     @contextlib.contextmanager

@@ -45,3 +45,24 @@ def test_an_out_dir_that_cannot_be_made_is_a_one_line_error_on_every_rank(tmp_pa
     errors = [line for line in result.stderr.splitlines() if line.startswith("gankit train: error:")]
     assert errors and all("cannot create run directory" in line and "is not a folder" in line for line in errors)
     assert "[rank" not in result.stderr and "gloo" not in result.stderr  # no rank's traceback
+
+
+def _tensorboard_missing() -> bool:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+@needs_distributed
+@pytest.mark.skipif(not _tensorboard_missing(), reason="needs an environment without the tensorboard package")
+def test_a_set_up_failure_on_rank_0_alone_is_every_ranks_one_line_error(tmp_path):
+    """Hooks are set up on rank 0 only: when that failed (here: no tensorboard package), rank 1 had
+    already gone on to train and died in a gloo traceback (runtime.py: on_main_rank)."""
+    result = torchrun("circle", "--steps", "20", "--out", str(tmp_path), "--set", "train.tensorboard=true")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("gankit train: error:")]
+    assert errors and all("needs the tensorboard package" in line for line in errors)
+    assert "[rank" not in result.stderr and "gloo" not in result.stderr
+    assert not any(Path(tmp_path).iterdir())  # the claimed folder is given back

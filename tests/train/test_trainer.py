@@ -215,3 +215,15 @@ def test_a_resumed_run_keeps_its_name_and_folder_in_the_python_api(tmp_path, ten
     saved = load_config(ten_step_run / "config.yaml")
     assert (saved.train.name, saved.train.out_dir, saved.train.steps) == ("run", str(tmp_path), 20)
     assert not elsewhere.exists()
+
+
+def test_a_run_in_use_cannot_be_resumed_by_another_trainer(tmp_path, ten_step_run):
+    """A second `--resume` of a run another process was training truncated its log and interleaved two
+    trajectories' checkpoints, both exiting 0 (run.py: RunLock, held from set-up to the end of fit)."""
+    busy = Trainer(config(tmp_path, "train.steps=20"), resume=ten_step_run)  # holds the lock until its fit ends
+    before = snapshot(ten_step_run)
+    with pytest.raises(GankitError, match=rf"^run directory {ten_step_run} is in use by another gankit train"):
+        Trainer(config(tmp_path, "train.steps=30"), resume=ten_step_run)
+    assert snapshot(ten_step_run) == before
+    busy.fit()
+    assert Trainer(config(tmp_path, "train.steps=30"), resume=ten_step_run).fit().step == 30  # free again
