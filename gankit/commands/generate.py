@@ -89,24 +89,22 @@ def _write_png_dir(images: torch.Tensor, out: Path) -> None:
 
     from gankit.viz.grid import save_images
 
-    made = not out.exists()
+    made, stage = not out.exists(), None
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=out, prefix=".sample_", suffix=".tmp"))
-    except OSError as exc:
-        if made:
-            with contextlib.suppress(OSError):
-                out.rmdir()
-        raise GankitError(f"cannot write {out} ({exc.strerror}); expected a new or empty folder in a writable "
-                          "place for --format png-dir") from None
-    try:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(dir=out, prefix=".sample_", suffix=".tmp"))
+        except OSError as exc:
+            raise GankitError(f"cannot write {out} ({exc.strerror}); expected a new or empty folder in a writable "
+                              "place for --format png-dir") from None
         written = save_images(images, stage, prefix="sample_")
         with _interrupt_held():
             for path in written:
                 path.replace(out / path.name)
             stage.rmdir()
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         if made:
             with contextlib.suppress(OSError):
                 out.rmdir()  # only if empty: nothing else can be in a folder made a moment ago, but be sure
