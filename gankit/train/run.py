@@ -215,20 +215,29 @@ def read_data_info(path: Path) -> DataInfo:
 
 
 def _checkpoint_step(cdir: Path, which: str) -> int:
+    """--checkpoint latest | best | N -> a step that has a checkpoint, or a one-line error naming those that do."""
+    import re
+
     from gankit.train import checkpoint as ckpt
 
+    steps = ckpt.list_steps(cdir) if cdir.is_dir() else []
+    available = ", ".join(map(str, steps)) or "none"
     if which == "latest":
         step = ckpt.latest_step(cdir) if cdir.is_dir() else None
     elif which == "best":
-        try:
-            step = int(json.loads((cdir / "best.json").read_text())["step"])
-        except (OSError, ValueError, KeyError):
-            raise GankitError(f"run has no 'best' checkpoint ({cdir / 'best.json'} missing); "
-                              "set eval.best_metric when training, or use --checkpoint latest") from None
-    elif which.isdigit():
+        best = cdir / "best.json"
+        if not best.exists():
+            raise GankitError(f"run has no 'best' checkpoint ({best} missing); "
+                              "set eval.best_metric when training, or use --checkpoint latest")
+        step = ckpt.best_step(cdir)
+        if step is None:
+            raise GankitError(f"{best} is unreadable; expected a JSON object {{\"step\": N, ...}} as training writes it")
+        if step not in steps:
+            raise GankitError(f"{best} names step {step}, which has no checkpoint in {cdir}; available: {available}")
+    elif re.fullmatch(r"[0-9]+", which):  # not str.isdigit(): it takes '²', which int() refuses
         step = int(which)
-        if step not in ckpt.list_steps(cdir):
-            raise GankitError(f"no checkpoint at step {step} in {cdir}; available: {ckpt.list_steps(cdir)}")
+        if step not in steps:
+            raise GankitError(f"no checkpoint at step {step} in {cdir}; available: {available}")
     else:
         raise GankitError(f"--checkpoint '{which}': expected latest, best or a step number")
     if step is None:

@@ -51,3 +51,34 @@ def test_best_survives_a_resume_without_best_metric(tmp_path):
     result = run_cli(["generate", run, "--checkpoint", "best", "-n", "2", "-o", tmp_path / "best.npz"])
     assert result.code == 0, result.err  # was: "checkpoint .../step_000001.safetensors/.json not found"
     assert "wrote 2 samples" in result.out
+
+
+@pytest.fixture
+def circle_run(tmp_path):
+    return train_ok(["circle", "--steps", "4", "--out", tmp_path, *TINY, "--set", "eval.every=2",
+                     "--set", "eval.plots=false"])
+
+
+@pytest.mark.parametrize("which, words", [
+    ("²", "--checkpoint '²': expected latest, best or a step number"),  # isdigit() took it, int() raised
+    ("7", "no checkpoint at step 7 in"),
+])
+def test_a_bad_checkpoint_choice_is_one_line(tmp_path, circle_run, which, words):
+    result = run_cli(["generate", circle_run, "--checkpoint", which, "-n", "2", "-o", tmp_path / "x.npz"])
+    assert result.code != 0 and words in result.err and "Traceback" not in result.err
+    if which == "7":
+        assert "available: 2, 4" in result.err
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"step": null}', "best.json is unreadable; expected a JSON object"),  # a TypeError traceback
+    ("[1]", "best.json is unreadable"),
+    ('{"step": "x"}', "best.json is unreadable"),  # was reported as missing
+    ('{"step": 3}', "best.json names step 3, which has no checkpoint in"),
+])
+def test_a_best_json_that_names_no_checkpoint_is_one_line(tmp_path, circle_run, content, words):
+    (circle_run / "checkpoints" / "best.json").write_text(content)
+    result = run_cli(["generate", circle_run, "--checkpoint", "best", "-n", "2", "-o", tmp_path / "x.npz"])
+    assert result.code != 0 and words in result.err and "Traceback" not in result.err
+    if "names step" in words:
+        assert "available: 2, 4" in result.err
