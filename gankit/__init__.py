@@ -4,10 +4,36 @@
     run = gankit.train(gankit.load_config("configs/circle.yaml"), steps=3000)
     samples = run.generator.sample(1000)   # in data units
 """
+import sys
+import types
+
 from gankit.config import Config, apply_overrides, load_config
 from gankit.errors import GankitError
-from gankit.train.run import load_run
-from gankit.train.trainer import train
 
 __version__ = "0.1.0"
 __all__ = ["Config", "GankitError", "apply_overrides", "load_config", "load_run", "train", "__version__"]
+
+
+class _Package(types.ModuleType):
+    """`import gankit` does not import torch (~1.5 s): `gankit.train` and `gankit.load_run` load it on
+    first use. So the CLI's `--help` and argument errors answer at once, and a Ctrl-C while torch loads
+    reaches the CLI's handler (exit 130) instead of a traceback from an import at the top of the package.
+    `gankit.train` stays the training function: importlib's binding of the subpackage of the same name
+    here is ignored (import its modules as `from gankit.train import checkpoint`)."""
+
+    @property
+    def train(self):
+        from gankit.train.trainer import train
+        return train
+
+    @train.setter
+    def train(self, subpackage):
+        pass
+
+    @property
+    def load_run(self):
+        from gankit.train.run import load_run
+        return load_run
+
+
+sys.modules[__name__].__class__ = _Package

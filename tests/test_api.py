@@ -35,3 +35,23 @@ def test_python_api_rejects_bad_steps_before_writing(tmp_path, steps):
     with pytest.raises(GankitError, match="train.steps"):
         gankit.train(_tiny_config(tmp_path), steps=steps)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_import_gankit_leaves_torch_to_first_use():
+    """`import gankit` imported torch (~1.5 s): `gankit --help` took 2 s, and a Ctrl-C while torch loaded
+    ended in a KeyboardInterrupt traceback, before the CLI's handler existed."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gankit, gankit.cli; assert 'torch' not in sys.modules, 'torch imported'; "
+            "gankit.load_run; assert 'torch' in sys.modules; print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr[-1000:]
+
+
+def test_gankit_train_stays_the_function_once_its_subpackage_is_imported():
+    import gankit.train.trainer  # binds the subpackage gankit.train on the package: ignored
+    from gankit.train import checkpoint
+
+    assert callable(gankit.train) and gankit.train is gankit.train.__globals__["train"]
+    assert checkpoint.latest_step is latest_step and gankit.load_run.__module__ == "gankit.train.run"
