@@ -41,6 +41,19 @@ def rng_state() -> tuple[dict[str, torch.Tensor], dict]:
     return tensors, plain
 
 
+def rank_rng_state(tensors: dict[str, torch.Tensor], plain: dict, rank: int, world_size: int) -> tuple | None:
+    """Rank `rank`'s saved random streams as (tensors, plain) for set_rng_state, or None when the
+    checkpoint holds none for it (saved before per-rank states, or by a job of another size)."""
+    if rank == 0:
+        return (tensors, plain["rng"]) if len(plain["rng"].get("ranks", {})) == world_size - 1 else None
+    prefix = f"rng/rank{rank}/"
+    mine = {f"rng/{key[len(prefix):]}": value for key, value in tensors.items() if key.startswith(prefix)}
+    ranks = plain["rng"].get("ranks", {})
+    if len(ranks) != world_size - 1 or str(rank) not in ranks or "rng/torch" not in mine:
+        return None
+    return mine, ranks[str(rank)]
+
+
 def set_rng_state(tensors: dict[str, torch.Tensor], plain: dict) -> None:
     torch.set_rng_state(tensors["rng/torch"])
     cuda = sorted((k for k in tensors if k.startswith("rng/cuda/")), key=lambda k: int(k.rsplit("/", 1)[1]))
@@ -79,10 +92,18 @@ def _join_optimizer(name: str, tensors: dict, plain: dict) -> dict:
 
 
 def save_checkpoint(directory: Path, step: int, nets: dict[str, nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer], extra: dict, keep_last: int = 3) -> Path:
-    """Write step_{step}.{safetensors,json}, then move the `latest` pointer, then prune old ones."""
+                    optimizers: dict[str, torch.optim.Optimizer], extra: dict, keep_last: int = 3,
+                    other_ranks: list[tuple[dict, dict]] = ()) -> Path:
+    """Write step_{step}.{safetensors,json}, then move the `latest` pointer, then prune old ones.
+    other_ranks: the rng_state() of torchrun ranks 1, 2, ... (this process is rank 0), kept as
+    "rng/rank{r}/..." tensors and rng["ranks"][r], so each rank resumes its own streams (rank_rng_state)."""
     directory.mkdir(parents=True, exist_ok=True)
     tensors, rng_plain = rng_state()
+    if other_ranks:
+        rng_plain["ranks"] = {}
+        for rank, (rank_tensors, rank_plain) in enumerate(other_ranks, start=1):
+            tensors.update({f"rng/rank{rank}/{key[len('rng/'):]}": value for key, value in rank_tensors.items()})
+            rng_plain["ranks"][str(rank)] = rank_plain
     for name, net in nets.items():
         for key, value in net.state_dict().items():
             tensors[f"net/{name}/{key}"] = value

@@ -120,8 +120,12 @@ class Trainer:
         tensors, plain = ckpt.read_checkpoint(directory, step)
         self.step = ckpt.restore(tensors, plain, self.algo.nets, self.optimizers)
         self.restored_extra = plain.get("extra", {})
-        if self.rt.distributed:  # each rank continues its own stream
-            seed_everything(self.cfg.train.seed + self.step, self.rt.rank)
+        if self.rt.distributed:  # each rank continues its own streams (or, saved without them, a fresh one)
+            mine = ckpt.rank_rng_state(tensors, plain, self.rt.rank, self.rt.world_size)
+            if mine is not None:
+                ckpt.set_rng_state(*mine)
+            else:
+                seed_everything(self.cfg.train.seed + self.step, self.rt.rank)
         if self.rt.is_main:
             _truncate_metrics(self.run_dir / "metrics.jsonl", self.step)
 
@@ -286,12 +290,18 @@ class Trainer:
             self.hooks.on_log(row)
 
     def save(self) -> None:
+        ranks = []  # under torchrun, every rank's random streams: a resumed job draws what this one would have
+        if self.rt.distributed:
+            import torch.distributed as dist
+
+            ranks = [None] * self.rt.world_size
+            dist.all_gather_object(ranks, ckpt.rng_state())
         if not self.rt.is_main:
             return
         nets = {k: unwrap(v) for k, v in self.algo.nets.items()}
         extra = self.hooks.checkpoint_extra() if self.hooks else {}
         ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, nets, self.optimizers, extra,
-                             keep_last=self.cfg.train.keep_last)
+                             keep_last=self.cfg.train.keep_last, other_ranks=ranks[1:])
 
 
 def _truncate_metrics(path: Path, step: int) -> None:
