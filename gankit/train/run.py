@@ -26,8 +26,8 @@ def new_run_dir(cfg: Config, create: bool = True) -> Path:
     """`<out_dir>/<name>`; if that already holds a run, `<name>-2`, `-3`, ...: never overwrite a run.
     With create, the folder is claimed atomically (make_run_dir): a name another process claims first
     is passed over, so two runs started at the same moment into one --out get two folders.
-    Without create (a torchrun job: every rank calls this, rank 0 then claims), a train.out_dir that
-    cannot hold folders is refused here, on every rank alike, before the ranks wait on each other."""
+    Without create it only looks (the first free name; a train.out_dir that cannot hold folders is
+    refused): the trainer creates, on rank 0, and hands the choice to the other ranks (runtime.on_main_rank)."""
     name = cfg.train.name or cfg.preset or "run"
     base = Path(cfg.train.out_dir).expanduser()
     k = 1
