@@ -42,7 +42,7 @@ class WallClock(TorchDispatchMode):
         lines = [f"wall {wall / steps * 1e3:.1f} ms/step, of which in operators {sum(self.seconds.values()) / steps * 1e3:.1f}",
                  "| ms/step | % of wall | calls/step | operator | first input's shape |", "|---|---|---|---|---|"]
         for (name, shape), s in self.seconds.most_common(rows):
-            lines.append(f"| {s / steps * 1e3:.1f} | {100 * s / wall:.1f} | {self.calls[name, shape] / steps:g} "
+            lines.append(f"| {s / steps * 1e3:.3f} | {100 * s / wall:.1f} | {self.calls[name, shape] / steps:g} "
                          f"| {name} | {shape} |")
         return "\n".join(lines)
 

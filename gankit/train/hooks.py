@@ -85,6 +85,8 @@ class Hooks:
             self._tensorboard(row)
 
     def on_end(self, step: int) -> None:
+        if getattr(self, "_tb", None) is not None:  # its events reach the disk now, not at some later flush
+            self._tb.flush()
         if self.image_metrics:  # the final evaluation's best checkpoint now exists: point best.json at it
             self.image_metrics.on_end(step)
         if not self.t.cfg.eval.plots:

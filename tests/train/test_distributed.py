@@ -20,11 +20,17 @@ def torchrun(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
 
 
+def why(result: subprocess.CompletedProcess) -> str:
+    """What a failed job said: torchrun's report ends stderr, the ranks' own errors come before it."""
+    keys = ("error", "Error", "terminate", "what()", "Traceback", "exitcode", "Signal")
+    return "\n".join(line for line in result.stderr.splitlines() if any(k in line for k in keys))[-3000:]
+
+
 @needs_distributed
 def test_torchrun_two_processes(tmp_path):
     result = torchrun("circle", "--steps", "20", "--out", str(tmp_path), "--set", "eval.every=10",
                       "--set", "eval.n_metric=100", "--set", "eval.plots=false")
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, why(result)
     assert result.stdout.count("run directory:") == 1          # only rank 0 prints
     runs = [p for p in Path(tmp_path).iterdir() if p.is_dir()]
     assert [p.name for p in runs] == ["circle"]                  # both ranks used one directory
@@ -81,14 +87,14 @@ def test_a_resumed_torchrun_job_equals_an_uninterrupted_one(tmp_path):
                 "--set", "train.keep_last=5"]
     whole = tmp_path / "whole"
     result = torchrun("grid25", "--steps", "20", "--out", str(whole), *settings)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, why(result)
     straight, cut = whole / "grid25", tmp_path / "cut"
     shutil.copytree(straight, cut)  # the same job stopped after its step-10 checkpoint
     for stem in ("step_000020.safetensors", "step_000020.json"):
         (cut / "checkpoints" / stem).unlink()
     (cut / "checkpoints" / "latest.json").write_text('{"step": 10}')
     result = torchrun("--resume", str(cut), "--steps", "20")
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, why(result)
     a, b = (load_file(str(run / "checkpoints" / "step_000020.safetensors")) for run in (straight, cut))
     assert a.keys() == b.keys()
     differ = [key for key in a if not torch.equal(a[key], b[key])]
