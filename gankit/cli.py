@@ -9,7 +9,7 @@ import contextlib
 import sys
 import warnings
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, RankZeroError
 from gankit.schema import SEED_RANGE
 
 
@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
         with _one_line_warnings(f"gankit {args.command}"):
             commands.COMMANDS[args.command](args)
     except GankitError as exc:
-        print(f"gankit {args.command}: error: {exc}", file=sys.stderr)
+        if not isinstance(exc, RankZeroError):  # rank 0 prints that line itself
+            print(f"gankit {args.command}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(f"gankit {args.command}: interrupted", file=sys.stderr)

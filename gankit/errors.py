@@ -8,3 +8,8 @@ is a bug and keeps its traceback.
 
 class GankitError(Exception):
     """Bad input: the message names what was wrong and what was expected."""
+
+
+class RankZeroError(GankitError):
+    """Under torchrun, rank 0's error as the other ranks raise it (train/runtime.py: on_main_rank): they
+    stop with it, and the CLI leaves the printing to rank 0, so the line appears once."""

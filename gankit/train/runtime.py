@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, RankZeroError
 
 
 @dataclass
@@ -93,7 +93,7 @@ def on_main_rank(rt: Runtime, work, share: bool = False):
         said = [None if error is None else (str(error) or type(error).__name__), result if share else None]
         dist.broadcast_object_list(said, src=0)
         if error is None and said[0] is not None:
-            raise GankitError(said[0])
+            raise RankZeroError(said[0])
         result = said[1] if share else result
     if error is not None:
         raise error
