@@ -1,6 +1,6 @@
 """Where a training step's time goes: the top operators of gankit's trainer on a workload.
 
-    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2] [--wall] [--device cuda]
+    python -m benchmarks.profile circle [--steps 300] [--rows 15] [--set train.threads=2] [--wall] [--floor] [--device cuda]
 
 Warm-up steps first, then `--steps` profiled iterations (evaluation hooks off, as in benchmarks.speed).
 Default: torch.profiler's self CPU time per operator, grouped by input shape for image workloads
@@ -8,6 +8,11 @@ Default: torch.profiler's self CPU time per operator, grouped by input shape for
 mode; ~10 us per op of its own) — on this VM torch.profiler inflated even 100 MiB elementwise ops
 several-fold (leaky_relu 181 ms under it, ~10 ms without), so big-op workloads read better this way.
 `--device cuda`: kernels' own GPU time per operator, and how much of the wall clock the GPU was busy.
+`--floor`: a lower bound for the workload on this machine. The matrix products of a few iterations
+(every mm / addmm, with their operands) are recorded, then each is timed alone with its operands warm,
+and their sum is set beside gankit's and the plain loop's own time per iteration: what is left above it
+is everything else (elementwise ops, the optimizer, Python) that a faster loop could still cut. Meant for
+the MLP workloads: convolutions are not matrix products here, so a conv workload's floor leaves them out.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from benchmarks.plain import plain_loop
 from benchmarks.speed import WORKLOADS, workload_config
+from gankit.config import apply_overrides
 from gankit.train.trainer import Trainer
 
 
@@ -47,6 +54,63 @@ class WallClock(TorchDispatchMode):
         return "\n".join(lines)
 
 
+class MatmulRecorder(TorchDispatchMode):
+    """Keeps every matrix product run inside it, with copies of its operands, for `replay`."""
+    PRODUCTS = ("mm", "addmm", "bmm", "baddbmm")
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func.overloadpacket.__name__ in self.PRODUCTS and "out" not in kwargs:
+            copied = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+            self.calls.append((func, copied, dict(kwargs)))
+        return func(*args, **kwargs)
+
+    def replay_seconds(self, repeats: int = 5) -> float:
+        """Seconds for the recorded products, each timed on its own (best of `repeats` runs, its operands
+        warm in cache as they are in training, where the previous op has just written them)."""
+        total = 0.0
+        for func, args, kwargs in self.calls:
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                func(*args, **kwargs)
+                best = min(best, time.perf_counter() - start)
+            total += best
+        return total
+
+
+def floor(trainer: Trainer, cfg, steps: int, device: str) -> str:
+    """gankit's and the plain loop's ms per iteration beside the replay of gankit's own matrix products."""
+    if device != "cpu":
+        raise SystemExit("--floor times CPU operators (on a GPU, use the default kernel table)")
+    start = trainer.step
+    trainer.cfg.train.steps = start + steps
+    began = time.perf_counter()
+    trainer.fit()
+    ours = (time.perf_counter() - began) / steps
+    plain = plain_loop(apply_overrides(cfg, [f"train.steps={steps}"]), steps, device=device) / steps
+    recorder, recorded = MatmulRecorder(), min(steps, 8)  # a few iterations: R1 runs every 4th
+    trainer.cfg.train.steps += recorded
+    with recorder:
+        trainer.fit()
+    products = recorder.replay_seconds() / recorded
+    flops = sum(2 * a[-2].shape[0] * a[-2].shape[1] * a[-1].shape[1] for f, a, _ in recorder.calls
+                if f.overloadpacket.__name__ in ("mm", "addmm")) / recorded
+    return "\n".join([
+        "| ms per iteration | |", "|---|---|",
+        f"| plain loop | {plain * 1e3:.3f} |",
+        f"| gankit | {ours * 1e3:.3f} ({plain / ours:.2f}x the plain loop) |",
+        f"| gankit's matrix products alone, each timed on its own | {products * 1e3:.3f} "
+        f"({len(recorder.calls) / recorded:g} a step, {flops / products / 1e9:.0f} GFLOP/s; "
+        f"{plain / products:.2f}x the plain loop) |",
+        f"| gankit above its matrix products | {(ours - products) * 1e3:.3f} |",
+        f"| time for 2x the plain loop | {plain / 2 * 1e3:.3f} |"])
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("workload", choices=sorted(WORKLOADS))
@@ -54,6 +118,8 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default: a fifth of --steps)")
     parser.add_argument("--rows", type=int, default=15)
     parser.add_argument("--wall", action="store_true", help="time each operator with a clock, not torch.profiler")
+    parser.add_argument("--floor", action="store_true", help="gankit and the plain loop beside a replay of the "
+                        "matrix products alone (CPU)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--set", dest="extra", action="append", default=[])
     parser.add_argument("--out", default="/tmp/gankit-profile")
@@ -67,6 +133,9 @@ def main(argv=None) -> None:
     # one host-memory scope over the warm-up and the profiled fit, as in one long fit (benchmarks.speed)
     with trainer.host_memory():
         trainer.fit()  # warm-up (and the thread choice fit() makes, restored after it)
+        if args.floor:
+            print(floor(trainer, cfg, steps, args.device))
+            return
         trainer.cfg.train.steps = warm + steps
         if args.wall:
             start, clock = time.perf_counter(), WallClock()

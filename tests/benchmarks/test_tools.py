@@ -41,3 +41,29 @@ def test_warmup_steps_are_not_timed(tmp_path, monkeypatch):
     assert speed.gankit_seconds(cfg, warmup=2) > 0  # a second round times the same 4 steps
     assert seen == [(0, 2), (2, 6), (0, 2), (2, 6)]
     assert cfg.train.steps == 4
+
+
+def test_profile_floor_sets_gankit_beside_its_matrix_products(capsys):
+    """--floor: the plain loop, gankit, and gankit's own matrix products timed alone (a lower bound)."""
+    profile.main(["circle", "--steps", "6", "--floor"])
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| ") and not line.startswith("| ms per")}
+    ms = {name: float(value.split()[0]) for name, value in rows.items()}
+    products = ms["gankit's matrix products alone, each timed on its own"]
+    assert 0 < products < ms["gankit"] and ms["plain loop"] > 0
+    assert abs(ms["gankit above its matrix products"] - (ms["gankit"] - products)) < 2e-3
+    assert abs(ms["time for 2x the plain loop"] - ms["plain loop"] / 2) < 2e-3
+
+
+def test_matmul_recorder_keeps_products_only():
+    """Only matrix products are recorded, with operands copied (later in-place updates do not change them)."""
+    import torch
+
+    a, b = torch.randn(4, 3), torch.randn(3, 5)
+    with profile.MatmulRecorder() as recorder:
+        product = a @ b
+        torch.relu(product)
+        a.add_(1.0)
+    assert [func.overloadpacket.__name__ for func, _, _ in recorder.calls] == ["mm"]
+    assert torch.allclose(recorder.calls[0][1][0], a - 1.0)
+    assert recorder.replay_seconds(repeats=2) > 0
