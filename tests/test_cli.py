@@ -300,3 +300,14 @@ def test_evaluate_json(tmp_path, trained_run):
     for key in ("mmd", "swd", "radius_mean"):
         assert np.isfinite(report["metrics"][key]), key
     assert report["metrics"]["radius_mean"] > 0
+
+
+def test_evaluate_says_when_mmd_scores_a_subset(trained_run, monkeypatch):
+    """MMD costs n²: above MMD_MAX_POINTS a vector run's MMD is on a subset, and the header says so."""
+    import gankit.metrics.toy as toy
+
+    monkeypatch.setattr(toy, "MMD_MAX_POINTS", 100)
+    result = run_cli(["evaluate", trained_run, "--n", "300"])
+    assert result.code == 0, result.err
+    assert "300 real vs 300 generated; mmd on 100 of each" in result.out
+    assert "mmd on" not in run_cli(["evaluate", trained_run, "--n", "100"]).out

@@ -34,14 +34,15 @@ def evaluate(args) -> None:
                           "toy metrics")
     args.n = 2500 if args.n is None else args.n
     from gankit.data import build_data
-    from gankit.metrics.toy import vector_metrics
+    from gankit.metrics.toy import MMD_MAX_POINTS, vector_metrics
 
     data = build_data(run.cfg.data, run.cfg.model.g.out_activation)
     torch.manual_seed(args.seed)
     real = run.info.denormalize(data.batch(args.n)[0])
     fake = run.generator.sample(args.n, seed=args.seed + 1)
     metrics = vector_metrics(real, fake, dataset=run.info.name, modes=run.info.modes, mode_std=run.info.mode_std)
-    print(f"{run.dir} (step {run.step}, {args.n} real vs {args.n} generated)")
+    subset = f"; mmd on {MMD_MAX_POINTS} of each" if args.n > MMD_MAX_POINTS else ""
+    print(f"{run.dir} (step {run.step}, {args.n} real vs {args.n} generated{subset})")
     for key, value in metrics.items():
         print(f"  {key:<22} {value:.6g}" if isinstance(value, float) else f"  {key:<22} {value}")
     if args.json:

@@ -97,6 +97,32 @@ def test_mmd_grows_with_the_shift_of_y(bandwidth):
     assert all(a < b for a, b in zip(values, values[1:])), values
 
 
+def test_mmd_max_points_scores_a_fixed_subset_of_each_set():
+    """Above max_points rows, MMD is the MMD of a fixed random subset of each set: repeatable, and equal
+    to scoring that subset directly; at or below it nothing changes."""
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(300, 2, generator=gen), torch.randn(250, 2, generator=gen) + 0.5
+    capped = mmd_rbf(x, y, bandwidth=1.0, max_points=100)
+    assert capped == mmd_rbf(x, y, bandwidth=1.0, max_points=100)
+    sub_x = x[torch.randperm(300, generator=torch.Generator().manual_seed(1))[:100]]
+    sub_y = y[torch.randperm(250, generator=torch.Generator().manual_seed(2))[:100]]
+    assert capped == pytest.approx(mmd_rbf(sub_x, sub_y, bandwidth=1.0), rel=1e-12)
+    assert capped != pytest.approx(mmd_rbf(x, y, bandwidth=1.0), rel=1e-6)
+    assert mmd_rbf(x, y, bandwidth=1.0, max_points=300) == mmd_rbf(x, y, bandwidth=1.0)
+    for bad in (0, 1, 2.5, True):
+        with pytest.raises(GankitError, match="max_points"):
+            mmd_rbf(x, y, max_points=bad)
+
+
+def test_vector_metrics_caps_mmd_at_mmd_max_points(monkeypatch):
+    import gankit.metrics.toy as toy
+
+    gen = torch.Generator().manual_seed(3)
+    x, y = torch.randn(200, 2, generator=gen), torch.randn(200, 2, generator=gen) + 0.3
+    monkeypatch.setattr(toy, "MMD_MAX_POINTS", 50)
+    assert vector_metrics(x, y)["mmd"] == mmd_rbf(x, y, max_points=50)
+
+
 def test_mmd_accepts_tensors_that_require_grad():
     x = torch.randn(10, 2, requires_grad=True)
     assert isinstance(mmd_rbf(x, x.detach() + 1), float)
