@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         with _one_line_warnings(f"gankit {args.command}"):
             commands.COMMANDS[args.command](args)
     except GankitError as exc:
-        if not isinstance(exc, RankZeroError):  # rank 0 prints that line itself
+        if not isinstance(exc, RankZeroError):  # another torchrun rank prints that line
             print(f"gankit {args.command}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

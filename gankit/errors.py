@@ -11,5 +11,6 @@ class GankitError(Exception):
 
 
 class RankZeroError(GankitError):
-    """Under torchrun, rank 0's error as the other ranks raise it (train/runtime.py: on_main_rank): they
-    stop with it, and the CLI leaves the printing to rank 0, so the line appears once."""
+    """Under torchrun, an error another rank prints, as this rank stops with it: rank 0's set-up failure
+    (train/runtime.py: on_main_rank), or a config error every rank of a node finds (commands/train.py).
+    The CLI does not print it, so the line appears once."""

@@ -1,12 +1,13 @@
 """`gankit train`: a preset or YAML config, the shortcut flags and overrides, then the Trainer."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 from gankit.config import apply_overrides, load_config
-from gankit.errors import GankitError
+from gankit.errors import GankitError, RankZeroError
 
 # The config keys each shortcut flag sets: a --set of the same key as well is a conflict, not a silent win.
 FLAG_KEYS = {"model": ("train.algorithm", "model.arch"), "data": ("data.name", "data.path"),
@@ -92,22 +93,36 @@ def train(args) -> None:
 def train_from_args(args):
     from gankit.train.trainer import Trainer
 
-    spec = args.config
-    if args.resume and spec is None:
-        spec = args.resume  # a run directory holds its own config.yaml
-    if args.resume and not (Path(args.resume) / "config.yaml").is_file():
-        raise GankitError(f"--resume '{args.resume}' is not a run directory (no config.yaml in it)")
-    if args.resume:
-        _refuse_a_move(args)  # before anything is read or written
-    cfg = load_config(spec)
-    apply_overrides(cfg, args.overrides)  # a malformed --set is named as such, before any conflict with a flag
-    cfg = apply_overrides(cfg, _shortcut_overrides(args) + args.overrides)
+    with _printed_once_per_node():
+        spec = args.config
+        if args.resume and spec is None:
+            spec = args.resume  # a run directory holds its own config.yaml
+        if args.resume and not (Path(args.resume) / "config.yaml").is_file():
+            raise GankitError(f"--resume '{args.resume}' is not a run directory (no config.yaml in it)")
+        if args.resume:
+            _refuse_a_move(args)  # before anything is read or written
+        cfg = load_config(spec)
+        apply_overrides(cfg, args.overrides)  # a malformed --set is named as such, before any conflict with a flag
+        cfg = apply_overrides(cfg, _shortcut_overrides(args) + args.overrides)
     if not args.resume and args.config is None and args.data and cfg.train.name is None:
         cfg.train.name = _data_run_name(args.data)  # not 'circle', the default preset the data replaced
     try:
         return Trainer(cfg, resume=args.resume).fit()
     finally:
         _leave_process_group()
+
+
+@contextlib.contextmanager
+def _printed_once_per_node():
+    """Under torchrun every rank reads the same arguments and files, so a config error is every rank's: on
+    a node, local rank 0 prints it and the others stop with it silently (RankZeroError), instead of one
+    identical line per process. Other nodes still print theirs (their files could differ)."""
+    try:
+        yield
+    except GankitError as exc:
+        if os.environ.get("LOCAL_RANK", "0") != "0" and not isinstance(exc, RankZeroError):
+            raise RankZeroError(str(exc)) from None
+        raise
 
 
 def _leave_process_group() -> None:
