@@ -8,11 +8,11 @@ Default: torch.profiler's self CPU time per operator, grouped by input shape for
 mode; ~10 us per op of its own) — on this VM torch.profiler inflated even 100 MiB elementwise ops
 several-fold (leaky_relu 181 ms under it, ~10 ms without), so big-op workloads read better this way.
 `--device cuda`: kernels' own GPU time per operator, and how much of the wall clock the GPU was busy.
-`--floor`: a lower bound for the workload on this machine. The matrix products of a few iterations
-(every mm / addmm, with their operands) are recorded, then each is timed alone with its operands warm,
-and their sum is set beside gankit's and the plain loop's own time per iteration: what is left above it
-is everything else (elementwise ops, the optimizer, Python) that a faster loop could still cut. Meant for
-the MLP workloads: convolutions are not matrix products here, so a conv workload's floor leaves them out.
+`--floor`: a lower bound for the workload on this machine. The matrix products and convolutions of a few
+iterations (every mm / addmm / convolution and its backward, with their operands) are recorded, then each
+is timed alone with its operands warm, and their sum is set beside gankit's and the plain loop's own time
+per iteration: what is left above it is everything else (elementwise ops, normalisation, the optimizer,
+Python) that a faster loop could still cut.
 """
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ class WallClock(TorchDispatchMode):
 
 
 class MatmulRecorder(TorchDispatchMode):
-    """Keeps every matrix product run inside it, with copies of its operands, for `replay`."""
-    PRODUCTS = ("mm", "addmm", "bmm", "baddbmm")
+    """Keeps every matrix product and convolution run inside it, with copies of its operands, to time
+    them again alone."""
+    PRODUCTS = ("mm", "addmm", "bmm", "baddbmm", "convolution", "convolution_backward")
 
     def __init__(self):
         super().__init__()
@@ -82,9 +83,18 @@ class MatmulRecorder(TorchDispatchMode):
             total += best
         return total
 
+    def flops(self) -> float:
+        """FLOPs of one pass over the recorded calls (torch.utils.flop_counter's formulas)."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        with FlopCounterMode(display=False) as counter:
+            for func, args, kwargs in self.calls:
+                func(*args, **kwargs)
+        return float(counter.get_total_flops())
+
 
 def floor(trainer: Trainer, cfg, steps: int, device: str) -> str:
-    """gankit's and the plain loop's ms per iteration beside the replay of gankit's own matrix products."""
+    """gankit's and the plain loop's ms per iteration beside gankit's own products and convolutions, timed alone."""
     if device != "cpu":
         raise SystemExit("--floor times CPU operators (on a GPU, use the default kernel table)")
     start = trainer.step
@@ -98,16 +108,15 @@ def floor(trainer: Trainer, cfg, steps: int, device: str) -> str:
     with recorder:
         trainer.fit()
     products = recorder.replay_seconds() / recorded
-    flops = sum(2 * a[-2].shape[0] * a[-2].shape[1] * a[-1].shape[1] for f, a, _ in recorder.calls
-                if f.overloadpacket.__name__ in ("mm", "addmm")) / recorded
+    flops = recorder.flops() / recorded
     return "\n".join([
         "| ms per iteration | |", "|---|---|",
         f"| plain loop | {plain * 1e3:.3f} |",
         f"| gankit | {ours * 1e3:.3f} ({plain / ours:.2f}x the plain loop) |",
-        f"| gankit's matrix products alone, each timed on its own | {products * 1e3:.3f} "
+        f"| gankit's matrix products and convolutions alone, each timed on its own | {products * 1e3:.3f} "
         f"({len(recorder.calls) / recorded:g} a step, {flops / products / 1e9:.0f} GFLOP/s; "
         f"{plain / products:.2f}x the plain loop) |",
-        f"| gankit above its matrix products | {(ours - products) * 1e3:.3f} |",
+        f"| gankit above them | {(ours - products) * 1e3:.3f} |",
         f"| time for 2x the plain loop | {plain / 2 * 1e3:.3f} |"])
 
 

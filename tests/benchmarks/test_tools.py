@@ -49,21 +49,24 @@ def test_profile_floor_sets_gankit_beside_its_matrix_products(capsys):
     rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in capsys.readouterr().out.splitlines()
             if line.startswith("| ") and not line.startswith("| ms per")}
     ms = {name: float(value.split()[0]) for name, value in rows.items()}
-    products = ms["gankit's matrix products alone, each timed on its own"]
+    products = ms["gankit's matrix products and convolutions alone, each timed on its own"]
     assert 0 < products < ms["gankit"] and ms["plain loop"] > 0
-    assert abs(ms["gankit above its matrix products"] - (ms["gankit"] - products)) < 2e-3
+    assert abs(ms["gankit above them"] - (ms["gankit"] - products)) < 2e-3
     assert abs(ms["time for 2x the plain loop"] - ms["plain loop"] / 2) < 2e-3
 
 
 def test_matmul_recorder_keeps_products_only():
-    """Only matrix products are recorded, with operands copied (later in-place updates do not change them)."""
+    """Only matrix products and convolutions are recorded, with operands copied (later in-place updates do
+    not change them), and their FLOPs are counted."""
     import torch
 
-    a, b = torch.randn(4, 3), torch.randn(3, 5)
+    a, b, image, kernel = torch.randn(4, 3), torch.randn(3, 5), torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3)
     with profile.MatmulRecorder() as recorder:
         product = a @ b
         torch.relu(product)
+        torch.nn.functional.conv2d(image, kernel)
         a.add_(1.0)
-    assert [func.overloadpacket.__name__ for func, _, _ in recorder.calls] == ["mm"]
+    assert [func.overloadpacket.__name__ for func, _, _ in recorder.calls] == ["mm", "convolution"]
     assert torch.allclose(recorder.calls[0][1][0], a - 1.0)
     assert recorder.replay_seconds(repeats=2) > 0
+    assert recorder.flops() == 2 * 4 * 3 * 5 + 2 * (3 * 3 * 3) * (2 * 3 * 3)  # mm + conv: 2 x outputs x (C_in k²)
