@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from gankit.errors import GankitError
@@ -72,7 +72,19 @@ def save_classifier(model: ImageClassifier, path: str | Path, input_shape, class
             "feature_dim": str(model.head.in_features), "class_names": json.dumps(class_names)}
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=meta)
+        Path(tmp).write_bytes(_sorted_metadata(save(tensors, metadata=meta)))
+
+
+def _sorted_metadata(blob: bytes) -> bytes:
+    """safetensors bytes with the header's __metadata__ keys sorted. safetensors (Rust) writes them from a
+    HashMap, in another order at each save: the same weights got another SHA-256 every time, and the hash is
+    what tells scores measured with different classifiers apart (setup records, comparable())."""
+    length = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + length])
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 8)  # as safetensors pads it: the tensor data stays 8-byte aligned
+    return len(text).to_bytes(8, "little") + text + blob[8 + length:]
 
 
 def load_classifier(path: str | Path) -> tuple[ImageClassifier, dict]:

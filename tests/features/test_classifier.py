@@ -125,3 +125,23 @@ def test_an_unwritable_output_is_refused_before_training(tmp_path, monkeypatch):
         train_classifier("digits", tmp_path / "taken.safetensors", epochs=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "taken.json"]  # nothing left behind
 
+
+
+def test_the_same_weights_always_make_the_same_file(tmp_path):
+    """safetensors wrote the metadata keys in a random order at each save: retraining with the same seed (or
+    re-saving) gave another SHA-256, so setup records called identical classifiers different."""
+    from gankit.features.classifier import ImageClassifier, save_classifier
+
+    torch.manual_seed(0)
+    model = ImageClassifier((1, 8, 8), 3, widths=(2, 2, 2), feature_dim=4)
+    paths = [tmp_path / f"c{i}.safetensors" for i in range(6)]
+    for path in paths:
+        save_classifier(model, path, (1, 8, 8), ["a", "b", "c"], dataset="toy")
+    assert len({file_sha256(p) for p in paths}) == 1
+    blob = paths[0].read_bytes()
+    metadata = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])["__metadata__"]
+    assert list(metadata) == sorted(metadata)
+    loaded, meta = load_classifier(paths[0])
+    assert meta["class_names"] == ["a", "b", "c"] and meta["widths"] == (2, 2, 2)
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[name], tensor)
