@@ -101,10 +101,21 @@ def load_classifier(path: str | Path) -> tuple[ImageClassifier, dict]:
     if meta.get("format") != FORMAT:
         raise GankitError(f"'{path}' is not a gankit classifier (metadata format {meta.get('format')!r}, "
                           f"expected {FORMAT!r}); make one with `gankit features train`")
-    meta = {**meta, "input_shape": tuple(json.loads(meta["input_shape"])), "widths": tuple(json.loads(meta["widths"])),
-            "feature_dim": int(meta["feature_dim"]), "class_names": json.loads(meta["class_names"])}
-    model = ImageClassifier(meta["input_shape"], len(meta["class_names"]), meta["widths"], meta["feature_dim"])
-    model.load_state_dict(tensors)
+    # A damaged or hand-edited header, or tensors of another network, raised KeyError / JSONDecodeError /
+    # load_state_dict's RuntimeError with a traceback: one line naming the file instead.
+    try:
+        meta = {**meta, "input_shape": tuple(json.loads(meta["input_shape"])),
+                "widths": tuple(json.loads(meta["widths"])), "feature_dim": int(meta["feature_dim"]),
+                "class_names": json.loads(meta["class_names"])}
+        model = ImageClassifier(meta["input_shape"], len(meta["class_names"]), meta["widths"], meta["feature_dim"])
+        model.load_state_dict(tensors)
+    except GankitError:
+        raise
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else repr(exc)
+        raise GankitError(f"'{path}' is a damaged gankit classifier: its metadata and tensors do not describe "
+                          f"one network ({type(exc).__name__}: {detail}); expected a file written by "
+                          "`gankit features train`") from None
     return model.eval(), meta
 
 

@@ -145,3 +145,35 @@ def test_the_same_weights_always_make_the_same_file(tmp_path):
     assert meta["class_names"] == ["a", "b", "c"] and meta["widths"] == (2, 2, 2)
     for name, tensor in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[name], tensor)
+
+
+def _edited_classifier(path: Path, meta_change: dict, drop: str | None = None) -> Path:
+    """A small saved classifier whose header or tensors were then changed by hand."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    from gankit.features.classifier import ImageClassifier, save_classifier
+
+    save_classifier(ImageClassifier((1, 8, 8), 2, widths=(2, 2, 2), feature_dim=4), path, (1, 8, 8), ["a", "b"],
+                    dataset="toy")
+    with safe_open(str(path), "pt") as f:
+        meta = {**f.metadata(), **meta_change}
+    tensors = {k: v for k, v in load_file(str(path)).items() if k != drop}
+    save_file(tensors, str(path), metadata={k: v for k, v in meta.items() if v is not None})
+    return path
+
+
+@pytest.mark.parametrize("meta_change, drop, said", [
+    ({"widths": "[4, 4, 4]"}, None, "size mismatch"),            # tensors of another architecture
+    ({"input_shape": "[3, 8, 8]"}, None, "size mismatch"),       # another number of channels
+    ({"input_shape": "oops"}, None, "JSONDecodeError"),
+    ({"class_names": None}, None, "KeyError: 'class_names'"),
+    ({"feature_dim": "four"}, None, "ValueError"),
+    ({}, "head.weight", "Missing key"),
+])
+def test_a_damaged_classifier_file_is_one_line_naming_it(tmp_path, meta_change, drop, said):
+    """Was a KeyError / JSONDecodeError / load_state_dict RuntimeError traceback."""
+    path = _edited_classifier(tmp_path / "c.safetensors", meta_change, drop)
+    with pytest.raises(GankitError, match=r"c\.safetensors' is a damaged gankit classifier") as error:
+        get_extractor(f"classifier:{path}")
+    assert said in str(error.value) and "\n" not in str(error.value)
