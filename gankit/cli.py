@@ -118,7 +118,7 @@ def _add_features(sub) -> None:
     source = e.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="dataset name or path (real images)")
     source.add_argument("--run", help="run directory (generated images)")
-    e.add_argument("-n", type=int, default=10000, help="number of images (default 10000)")
+    e.add_argument("-n", type=int, help="number of images (default 10000, or all the real images if fewer)")
     e.add_argument("-o", "--output", required=True, help=".npy file for the (N, D) float32 features")
     # default None, not "train": an explicit --split with --run (where it means nothing) must be detectable
     e.add_argument("--split", choices=["train", "test"], help="--data: which split (default train)")

@@ -33,7 +33,7 @@ def extract(args) -> None:
     from gankit.metrics import image
     from gankit.utils.io import atomic_path, check_writable
 
-    if args.n < 1:
+    if args.n is not None and args.n < 1:
         raise GankitError(f"-n must be >= 1, got {args.n}")
     if args.run is not None:  # generated images come at the run's own size, from no split
         for flag, value in (("--split", args.split), ("--image-size", args.image_size)):

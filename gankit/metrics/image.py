@@ -80,14 +80,15 @@ def sample_pixels(generator, n: int, seed: int, progress: bool = False) -> torch
     return torch.cat(parts)
 
 
-def sample_size(n: int | None, available: int, where: str) -> int:
+def sample_size(n: int | None, available: int, where: str, flag: str = "--n") -> int:
     """How many real (and as many generated) images to score: DEFAULT_N or all there are, or exactly n.
-    More than there are is an error rather than fewer real than generated ones (the scores depend on both)."""
+    More than there are is an error rather than fewer real than generated ones (the scores depend on both).
+    flag: the option that set n, for the message."""
     if n is None:
         return min(DEFAULT_N, available)
     if n > available:
-        raise GankitError(f"--n {n} is more than the {available} real images of {where}; "
-                          f"expected --n <= {available}")
+        raise GankitError(f"{flag} {n} is more than the {available} real images of {where}; "
+                          f"expected {flag} <= {available}")
     return n
 
 
@@ -278,9 +279,10 @@ def format_result(result: dict) -> str:
     return "\n".join(lines)
 
 
-def extract_features(spec: str, *, n: int, data=None, run_dir: str | None = None, split: str = "train",
+def extract_features(spec: str, *, n: int | None, data=None, run_dir: str | None = None, split: str = "train",
                      checkpoint: str = "latest", seed: int = 0, device="cpu", inception_weights=None) -> np.ndarray:
-    """(N, D) float32 features of n real images (data) or of n samples of a run (run_dir)."""
+    """(N, D) float32 features of n real images (data) or of n samples of a run (run_dir). n None: DEFAULT_N,
+    or all the real images if fewer; more real images than there are is an error (they were cut silently)."""
     extractor = get_extractor(spec, device=device, inception_weights=inception_weights)
     if run_dir is not None:
         from gankit.train.run import load_run
@@ -289,11 +291,11 @@ def extract_features(spec: str, *, n: int, data=None, run_dir: str | None = None
         if run.info.kind != "image":
             raise GankitError(f"run {run_dir} makes vectors ({run.info.name}, {run.info.shape[0]} columns), not "
                               "images; features are extracted from an image run (vector runs: gankit evaluate RUN)")
-        images = sample_pixels(run.generator, n, seed, progress=True)
+        images = sample_pixels(run.generator, DEFAULT_N if n is None else n, seed, progress=True)
     else:
         from gankit.features.splits import load_split
 
         loaded = load_split(data.path or data.name, split, root=data.root, image_size=data.image_size,
                             channels=data.channels)
-        images = choose(loaded.images, n, seed)
+        images = choose(loaded.images, sample_size(n, len(loaded.images), f"the {split} split", flag="-n"), seed)
     return extractor.extract(images, with_probs=False).features

@@ -111,3 +111,14 @@ def test_random_bytes_named_npy_are_not_called_pickled(tmp_path):
     result = run_cli(["features", "extract", "--features", "pixels", "--data", path, "-o", tmp_path / "f.npy"])
     assert_one_line_error(result, ["noise.npy", "not a valid .npy file"])
     assert "pickle" not in result.err
+
+
+def test_more_real_images_than_there_are_is_refused_not_cut(folder, tmp_path):
+    """-n 33 of a 32-image train split wrote 32 rows without a word (evaluate --n refuses the same)."""
+    out = tmp_path / "f.npy"
+    result = run_cli(["features", "extract", "--features", "pixels", "--data", folder, "--image-size", "4",
+                      "-n", "33", "-o", out])
+    assert_one_line_error(result, ["-n 33", "32 real images", "expected -n <= 32"])
+    assert not out.exists()
+    ok(["features", "extract", "--features", "pixels", "--data", folder, "--image-size", "4", "-o", out])
+    assert np.load(out).shape == (32, 48)  # without -n: 10000, or all there are when fewer
