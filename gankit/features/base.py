@@ -71,15 +71,21 @@ class FeatureExtractor:
         return images.to(self.device, torch.float32) / 255.0
 
     @torch.no_grad()
-    def extract(self, images: object, with_probs: bool = True, batch_size: int = BATCH_SIZE) -> Features:
-        """Features (N, D) of uint8 images, and softmax probabilities (N, K) when the extractor has classes."""
+    def extract(self, images: object, with_probs: bool = True, batch_size: int = BATCH_SIZE,
+                progress: bool = False) -> Features:
+        """Features (N, D) of uint8 images, and softmax probabilities (N, K) when the extractor has classes.
+        progress: a bar on a terminal's stderr (the commands: 60,000 images take ~45 s on 2 CPU cores)."""
+        from gankit.train.progress import Progress
+
         images = check_pixels(images)
         feats, probs = [], []
-        for start in range(0, len(images), batch_size):
-            f, logits = self._forward(self.prepare(images[start:start + batch_size]))
-            feats.append(f.float().cpu())
-            if with_probs and logits is not None:
-                probs.append(torch.softmax(logits.double(), dim=1).cpu())  # float64: rows sum to 1 within 1e-15
+        with Progress(len(images), enabled=progress, label="features") as bar:
+            for start in range(0, len(images), batch_size):
+                f, logits = self._forward(self.prepare(images[start:start + batch_size]))
+                feats.append(f.float().cpu())
+                if with_probs and logits is not None:
+                    probs.append(torch.softmax(logits.double(), dim=1).cpu())  # float64: rows sum to 1 within 1e-15
+                bar.update(start + len(f), {})
         return Features(torch.cat(feats).numpy(), torch.cat(probs).numpy() if probs else None)
 
     def describe(self) -> dict:

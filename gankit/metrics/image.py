@@ -212,11 +212,11 @@ def evaluate_run(run, metrics=None, n: int | None = None, features: str | None =
     n = sample_size(n, len(real_all), f"the {reference} split")
     check_sample_count(names, n)
     real, fake = choose(real_all, n, seed), sample_pixels(run.generator, n, seed, progress=True)
-    real_f, fake_f = extractor.extract(real), extractor.extract(fake)
+    real_f, fake_f = extractor.extract(real, progress=True), extractor.extract(fake, progress=True)
     train_f = None
     if "nn" in names:
         train_images = real_all if reference == "train" else reference_images(cfg.data, "train")[0]
-        train_f = extractor.extract(train_images, with_probs=False).features
+        train_f = extractor.extract(train_images, with_probs=False, progress=True).features
     extracted = time.perf_counter()
     neighbours: dict = {}
     scores = score_features(real_f, fake_f, names, seed, train_f, neighbours)
@@ -249,7 +249,7 @@ def evaluate_reference(data_cfg, metrics=None, n: int | None = None, features: s
     n = sample_size(n, min(len(train.images), len(test.images)), f"the smaller split of {dataset}")
     check_sample_count(names, n)
     real, fake = choose(train.images, n, seed), choose(test.images, n, seed)
-    real_f, fake_f = extractor.extract(real), extractor.extract(fake)
+    real_f, fake_f = extractor.extract(real, progress=True), extractor.extract(fake, progress=True)
     extracted = time.perf_counter()
     scores = score_features(real_f, fake_f, names, seed)
     setup = setup_record(extractor, data=dataset, reference="train", source=train.source, n_real=len(real),
@@ -298,4 +298,4 @@ def extract_features(spec: str, *, n: int | None, data=None, run_dir: str | None
         loaded = load_split(data.path or data.name, split, root=data.root, image_size=data.image_size,
                             channels=data.channels)
         images = choose(loaded.images, sample_size(n, len(loaded.images), f"the {split} split", flag="-n"), seed)
-    return extractor.extract(images, with_probs=False).features
+    return extractor.extract(images, with_probs=False, progress=True).features

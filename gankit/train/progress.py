@@ -33,7 +33,7 @@ class Progress:
             return
         shown = " ".join(f"{k}={values[k]:.3g}" for k in ("d_loss", "g_loss", "d_real", "d_fake", "loss") if k in values)
         task = self._bar.tasks[0]
-        unit = "/s" if self.label == "generate" else "it/s"  # samples a second, or steps
+        unit = "/s" if self.label in ("generate", "features") else "it/s"  # samples (images) a second, or steps
         rate = f"{task.speed:.0f} {unit}" if task.speed else ""
         self._bar.update(self._task, completed=step, losses=shown, rate=rate)
 

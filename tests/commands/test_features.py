@@ -122,3 +122,13 @@ def test_more_real_images_than_there_are_is_refused_not_cut(folder, tmp_path):
     assert not out.exists()
     ok(["features", "extract", "--features", "pixels", "--data", folder, "--image-size", "4", "-o", out])
     assert np.load(out).shape == (32, 48)  # without -n: 10000, or all there are when fewer
+
+
+def test_extraction_shows_a_progress_bar(folder, tmp_path, monkeypatch):
+    """60,000 Fashion-MNIST images took ~45 s with no sign of life (only generating had a bar)."""
+    from tests.progress_recorder import record_progress
+
+    seen = record_progress(monkeypatch)
+    ok(["features", "extract", "--features", "pixels", "--data", folder, "--image-size", "4", "-n", "7",
+        "-o", tmp_path / "f.npy"])
+    assert (7, True, "features") in seen and seen[-1] == (7, [])

@@ -71,3 +71,15 @@ def test_describe_names_the_weights_by_hash():
 def test_default_extractor_is_the_shipped_classifier_only():
     assert default_extractor("fashion-mnist") == "classifier:fashion-mnist"
     assert default_extractor("celeba") is None
+
+
+def test_extraction_reports_progress_only_when_asked(monkeypatch):
+    from tests.progress_recorder import record_progress
+
+    seen = record_progress(monkeypatch)
+    extractor = get_extractor("pixels")
+    extractor.extract(_images(10, size=4), batch_size=4, progress=True)
+    assert seen == [(10, True, "features"), (4, []), (8, []), (10, [])]
+    seen.clear()
+    extractor.extract(_images(10, size=4), batch_size=4)  # during training: the trainer's bar is on screen
+    assert seen[0] == (10, False, "features")
