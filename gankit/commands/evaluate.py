@@ -64,6 +64,11 @@ def _evaluate_images(args, run) -> None:
             raise GankitError("--reference-only compares two real splits; give --data, not a run directory")
         if not args.data:
             raise GankitError("--reference-only needs --data (a dataset name or path)")
+        # these choose a run's checkpoint and real split; the floor is always test vs train (were ignored)
+        for flag, given in (("--reference", args.reference), ("--checkpoint", args.checkpoint != "latest")):
+            if given:
+                raise GankitError(f"{flag} applies to a run; --reference-only always scores the test split "
+                                  "against the train split of --data")
         result = image.evaluate_reference(_data_config(args.data, args.image_size), args.metrics, n, args.features,
                                           seed=args.seed, device=args.device, inception_weights=args.inception_weights)
     elif run is None:

@@ -238,7 +238,10 @@ def evaluate_reference(data_cfg, metrics=None, n: int | None = None, features: s
 
     from gankit.features.splits import load_split
 
-    names = [m for m in parse_metrics(metrics) if m != "nn"]  # a test image's nearest train image says nothing here
+    names = parse_metrics(metrics)
+    if "nn" in names:  # never in the default list: asked for by name (was dropped: `--metrics nn` printed no score)
+        raise GankitError("metric 'nn' (memorisation) scores a run's samples against its training images; with "
+                          "--reference-only a test image's nearest train image says nothing: drop nn from --metrics")
     spec = data_cfg.path or data_cfg.name
     dataset = Path(spec).stem if data_cfg.path else spec
     extractor = _extractor(features, dataset, device, inception_weights, data_cfg)

@@ -90,6 +90,20 @@ def test_data_options_with_a_run_are_refused(folder_run, flag, value):
     assert_one_line_error(result, [flag, "--reference-only"])
 
 
+
+@pytest.mark.parametrize("flag, value", [("--reference", "test"), ("--reference", "train"), ("--checkpoint", "best")])
+def test_run_options_with_reference_only_are_refused(folder, flag, value):
+    result = run_cli(["evaluate", "--reference-only", "--data", folder, "--image-size", "8", "--features", "pixels",
+                      flag, value])  # was: silently ignored, the floor printed as if they had been applied
+    assert_one_line_error(result, [flag, "applies to a run", "--reference-only"])
+
+
+@pytest.mark.parametrize("metrics", ["nn", "fid,nn", "memorisation"])
+def test_nn_with_reference_only_is_refused(folder, metrics):
+    result = run_cli(["evaluate", "--reference-only", "--data", folder, "--image-size", "8", "--features", "pixels",
+                      "--metrics", metrics])  # was: nn dropped; `--metrics nn` printed a table with no score, exit 0
+    assert_one_line_error(result, ["'nn'", "--reference-only", "drop nn"])
+
 # ---------------------------------------------------------------------------------------- warnings
 def test_a_skipped_image_is_one_warning_line_and_stays_a_warning_for_python(tmp_path):
     broken = make_image_folder(tmp_path / "broken", per_class=6, bad=1)
