@@ -27,6 +27,8 @@ uses the same tolerance), so they are set to 0 before any square root is taken.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
 
@@ -43,6 +45,12 @@ def _as_float64(values: object, name: str) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise GankitError(f"{name}: expected numbers, got {type(values).__name__} ({error})") from None
+
+
+def is_integer(value: object) -> bool:
+    """An int or a NumPy integer (len(a) // 10 of an array's shape is np.int64, and was refused as "not an
+    integer"); never a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def as_feature_matrix(features: object, name: str) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gankit.errors import GankitError
-from gankit.metrics.frechet import as_feature_matrix
+from gankit.metrics.frechet import as_feature_matrix, is_integer
 
 # float32 softmax rows sum to 1 within ~1e-6; a looser bound only has to catch logits or garbage.
 ROW_SUM_TOLERANCE = 1e-3
@@ -32,8 +32,8 @@ def inception_score(probs: object, n_splits: int = 10) -> tuple[float, float]:
     if (probs < 0).any() or not np.allclose(probs.sum(axis=1), 1.0, rtol=0.0, atol=ROW_SUM_TOLERANCE):
         raise GankitError("probs: every row must be a probability vector (>= 0, summing to 1); "
                           "apply softmax to logits first")
-    if isinstance(n_splits, bool) or not isinstance(n_splits, int) or not 1 <= n_splits <= len(probs):
+    if not is_integer(n_splits) or not 1 <= n_splits <= len(probs):
         raise GankitError(f"n_splits must be an integer in [1, {len(probs)}] for {len(probs)} rows, "
                           f"got {n_splits!r}")
-    scores = np.array([_split_score(part) for part in np.array_split(probs, n_splits)])
+    scores = np.array([_split_score(part) for part in np.array_split(probs, int(n_splits))])
     return float(scores.mean()), float(scores.std())

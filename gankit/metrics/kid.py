@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from gankit.errors import GankitError
-from gankit.metrics.frechet import as_feature_matrix, check_same_width
+from gankit.metrics.frechet import as_feature_matrix, check_same_width, is_integer
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray, degree: int, gamma: float, coef0: float) -> np.ndarray:
@@ -43,7 +43,7 @@ def _is_real(value: object) -> bool:
 
 def _check_settings(n_subsets: int, degree: int, gamma: float | None, coef0: float) -> None:
     for name, value in (("n_subsets", n_subsets), ("degree", degree)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_integer(value) or value < 1:
             raise GankitError(f"kid: {name} must be an integer >= 1, got {value!r}")
     if gamma is not None and not (_is_real(gamma) and np.isfinite(gamma) and gamma > 0):
         raise GankitError(f"kid: gamma must be a finite number > 0 (or None for 1/D), got {gamma!r}")
@@ -62,9 +62,11 @@ def kid(feats_a: object, feats_b: object, n_subsets: int = 100, subset_size: int
     b = as_feature_matrix(feats_b, "feats_b")
     check_same_width(a, b, "feats_a", "feats_b")
     _check_settings(n_subsets, degree, gamma, coef0)
-    if isinstance(subset_size, bool) or not isinstance(subset_size, int) or subset_size < 2:
+    if not is_integer(subset_size) or subset_size < 2:
         raise GankitError(f"kid: subset_size must be an integer >= 2, got {subset_size!r}")
-    size = min(subset_size, len(a), len(b))
+    if seed is not None and (not is_integer(seed) or seed < 0):  # numpy's ValueError / TypeError otherwise
+        raise GankitError(f"kid: seed must be an integer >= 0, got {seed!r}")
+    n_subsets, size = int(n_subsets), min(int(subset_size), len(a), len(b))
     if size < 2:
         raise GankitError(f"kid: need at least 2 samples in each set, got {len(a)} and {len(b)}")
     gamma = 1.0 / a.shape[1] if gamma is None else float(gamma)

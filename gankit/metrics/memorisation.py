@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from gankit.errors import GankitError
-from gankit.metrics.frechet import as_feature_matrix, check_same_width
+from gankit.metrics.frechet import as_feature_matrix, check_same_width, is_integer
 
 # At most this many pairwise distances are held at once: 2**24 float64 = 128 MiB per block.
 DISTANCE_BLOCK_ELEMENTS = 2**24
@@ -42,9 +42,10 @@ def nearest_neighbours(fake: object, train: object, k: int = 1, *,
         raise GankitError(f"exclude_self needs one set passed twice, "
                           f"got shapes {query.shape} and {reference.shape}")
     available = len(reference) - (1 if exclude_self else 0)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
+    if not is_integer(k) or not 1 <= k <= available:
         raise GankitError(f"k must be an integer in [1, {available}] for {len(reference)} reference rows, "
                           f"got {k!r}")
+    k = int(k)
     distances = np.empty((len(query), k))
     indices = np.empty((len(query), k), dtype=np.int64)
     for start, block in distance_blocks(query, reference):

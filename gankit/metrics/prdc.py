@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from gankit.errors import GankitError
-from gankit.metrics.frechet import as_feature_matrix, check_same_width
+from gankit.metrics.frechet import as_feature_matrix, check_same_width, is_integer
 from gankit.metrics.memorisation import distance_blocks, nearest_neighbours
 
 # torch.cdist's fast route |u|² + |v|² - 2u·v is accurate to ~√eps ≈ 1e-8 of the data's scale
@@ -34,7 +34,7 @@ def _k_nn_radii(points: np.ndarray, k: int) -> np.ndarray:
 
 
 def _check_k(k: int, set_size: int, name: str) -> None:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < set_size:
+    if not is_integer(k) or not 1 <= k < set_size:
         raise GankitError(f"k must be an integer in [1, {set_size - 1}] for {set_size} {name} samples, "
                           f"got {k!r}")
 
@@ -46,6 +46,7 @@ def _ball_statistics(real: object, fake: object, k: int, with_recall: bool) -> d
     _check_k(k, len(real), "real")
     if with_recall:
         _check_k(k, len(fake), "fake")  # recall needs fake balls
+    k = int(k)
     centre = real.mean(axis=0)  # distances ignore a shift; smaller norms mean less rounding
     real, fake = real - centre, fake - centre
     slack = SURFACE_SLACK * float(np.sqrt(np.mean(np.sum(real**2, axis=1))))

@@ -40,3 +40,8 @@ def test_hand_computed_two_splits():
 def test_bad_inputs_raise_gankit_error(probs, n_splits):
     with pytest.raises(GankitError):
         inception_score(probs, n_splits=n_splits)
+
+
+def test_numpy_integer_splits_are_an_integer():
+    probs = np.random.default_rng(0).dirichlet(np.ones(4), size=20)
+    assert inception_score(probs, n_splits=np.int64(4)) == inception_score(probs, n_splits=4)  # was refused

@@ -94,3 +94,17 @@ def test_bad_settings_raise_gankit_error(kwargs):
 def test_mismatched_widths_raise_gankit_error():
     with pytest.raises(GankitError):
         kid(np.zeros((10, 3)), np.ones((10, 4)))
+
+
+def test_numpy_integers_are_integers_and_bad_seeds_are_one_line():
+    """n_subsets=len(a) // 10 (np.int64) was refused as 'must be an integer'; seed=-1 or 'x' escaped as numpy's
+    ValueError / TypeError."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((30, 3)), rng.standard_normal((30, 3))
+    expected = kid(a, b, n_subsets=3, subset_size=10, degree=3, seed=4)
+    assert kid(a, b, n_subsets=np.int64(3), subset_size=np.int32(10), degree=np.int64(3), seed=np.int64(4)) == expected
+    for seed in (-1, "x", 1.5):
+        with pytest.raises(GankitError, match=r"kid: seed must be an integer >= 0"):
+            kid(a, b, seed=seed)
+    with pytest.raises(GankitError, match="n_subsets"):
+        kid(a, b, n_subsets=np.bool_(True))

@@ -66,3 +66,11 @@ def test_summary_matches_brute_force():
 def test_bad_inputs_raise_gankit_error(call):
     with pytest.raises(GankitError):
         call()
+
+
+def test_numpy_integer_k_is_an_integer():
+    rng = np.random.default_rng(0)
+    fake, train = rng.standard_normal((5, 3)), rng.standard_normal((9, 3))
+    distances, indices = nearest_neighbours(fake, train, k=np.int64(2))  # was: "k must be an integer"
+    np.testing.assert_array_equal(indices, nearest_neighbours(fake, train, k=2)[1])
+    assert distances.shape == (5, 2)

@@ -86,3 +86,11 @@ def test_split_functions_agree_with_prdc_and_blocks_do_not_matter(monkeypatch):
 def test_bad_inputs_raise_gankit_error(call):
     with pytest.raises(GankitError):
         call()
+
+
+def test_numpy_integer_k_is_an_integer():
+    """k=np.int64(3) (from array arithmetic) was refused as 'must be an integer'."""
+    rng = np.random.default_rng(0)
+    real, fake = rng.standard_normal((40, 3)), rng.standard_normal((40, 3))
+    assert precision_recall(real, fake, k=np.int64(3)) == precision_recall(real, fake, k=3)
+    assert density_coverage(real, fake, k=np.int32(5)) == density_coverage(real, fake, k=5)
