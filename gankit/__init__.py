@@ -35,5 +35,16 @@ class _Package(types.ModuleType):
         from gankit.train.run import load_run
         return load_run
 
+    def __getattr__(self, name: str):
+        """`import gankit` then `gankit.metrics.fid(a, b)` (as gankit/metrics' docstring shows it) was an
+        AttributeError unless gankit.metrics had been imported: the public subpackages load on first use."""
+        if name in _SUBPACKAGES:
+            import importlib
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_SUBPACKAGES = ("features", "metrics")
+
 
 sys.modules[__name__].__class__ = _Package

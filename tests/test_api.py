@@ -55,3 +55,15 @@ def test_gankit_train_stays_the_function_once_its_subpackage_is_imported():
 
     assert callable(gankit.train) and gankit.train is gankit.train.__globals__["train"]
     assert checkpoint.latest_step is latest_step and gankit.load_run.__module__ == "gankit.train.run"
+
+
+def test_metrics_and_features_are_reachable_from_import_gankit():
+    """`import gankit; gankit.metrics.fid(a, b)` (the form gankit/metrics' docstring shows) was an AttributeError."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gankit; assert 'torch' not in sys.modules; "
+            "print(gankit.metrics.fid([[0.0, 1], [1, 0], [2, 2]], [[0.0, 1], [1, 0], [2, 2]]) < 1e-9, "
+            "gankit.features.get_extractor('pixels').name, hasattr(gankit, 'nosuch'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "pixels", "False"], result.stderr[-1000:]
