@@ -40,9 +40,10 @@ def check_pixels(images: object) -> torch.Tensor:
     """uint8 (N, C, H, W) numpy array or tensor -> CPU tensor; GankitError for anything else."""
     if isinstance(images, np.ndarray):
         images = torch.from_numpy(images)
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4 or len(images) == 0:
+    # H or W of 0 ended in a ZeroDivisionError (resizing) or numpy's "zero-size array" (pixels)
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4 or 0 in images.shape:
         what = f"{images.dtype} {tuple(images.shape)}" if isinstance(images, torch.Tensor) else type(images).__name__
-        raise GankitError(f"feature extraction needs uint8 images shaped (N, C, H, W) with N >= 1, got {what}")
+        raise GankitError(f"feature extraction needs uint8 images shaped (N, C, H, W) with N, H, W >= 1, got {what}")
     if images.shape[1] not in (1, 3, 4):
         raise GankitError(f"feature extraction: images have {images.shape[1]} channels; expected 1, 3 or 4")
     return images.cpu()
@@ -78,6 +79,8 @@ class FeatureExtractor:
         from gankit.train.progress import Progress
 
         images = check_pixels(images)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise GankitError(f"feature extraction: batch_size must be an integer >= 1, got {batch_size!r}")
         feats, probs = [], []
         with Progress(len(images), enabled=progress, label="features") as bar:
             for start in range(0, len(images), batch_size):

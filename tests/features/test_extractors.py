@@ -83,3 +83,17 @@ def test_extraction_reports_progress_only_when_asked(monkeypatch):
     seen.clear()
     extractor.extract(_images(10, size=4), batch_size=4)  # during training: the trainer's bar is on screen
     assert seen[0] == (10, False, "features")
+
+
+@pytest.mark.parametrize("spec", ["pixels", "classifier:fashion-mnist"])
+@pytest.mark.parametrize("shape", [(2, 1, 0, 0), (2, 1, 5, 0), (2, 3, 0, 7)])
+def test_images_without_pixels_are_refused(spec, shape):
+    """Were a ZeroDivisionError (classifier: resizing) or numpy's zero-size reduction error (pixels)."""
+    with pytest.raises(GankitError, match=r"with N, H, W >= 1, got torch.uint8"):
+        get_extractor(spec).extract(torch.zeros(shape, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5])
+def test_a_batch_size_below_one_is_refused(batch_size):
+    with pytest.raises(GankitError, match="batch_size must be an integer >= 1"):  # was range()'s ValueError
+        get_extractor("pixels").extract(_images(3, size=4), batch_size=batch_size)
