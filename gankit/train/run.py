@@ -145,7 +145,9 @@ class Generator:
         progress: a bar on a terminal's stderr (`gankit generate`)."""
         from gankit.train.progress import Progress
 
-        if z is None:
+        if z is None:  # n = 0, -1 or 2.5 ended in torch.cat's / randn's errors (the Python API has no argparse)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise GankitError(f"sample: n must be an integer >= 1, got {n!r}")
             z = self.algo.latent_on_cpu(n, torch.Generator().manual_seed(seed)) if seed is not None \
                 else self.algo.latent(n)
         n = len(z)
@@ -171,7 +173,7 @@ class Run:
         return f"Run({str(self.dir)!r}, step={self.step})"
 
 
-def load_run(directory: str | Path, checkpoint: str = "latest", device: str = "cpu") -> Run:
+def load_run(directory: str | Path, checkpoint: str | int = "latest", device: str = "cpu") -> Run:
     """Rebuild a trained run from its directory (config.yaml, data.json, checkpoints/) without its data."""
     import gankit.algorithms  # noqa: F401  (registers algorithms and architectures)
     import gankit.models  # noqa: F401
@@ -220,6 +222,8 @@ def _checkpoint_step(cdir: Path, which: str) -> int:
 
     from gankit.train import checkpoint as ckpt
 
+    if isinstance(which, int) and not isinstance(which, bool):  # load_run(run, 500): a TypeError in re.fullmatch
+        which = str(which)
     steps = ckpt.list_steps(cdir) if cdir.is_dir() else []
     available = ", ".join(map(str, steps)) or "none"
     if which == "latest":

@@ -63,6 +63,15 @@ def test_long_sampling_reports_progress(monkeypatch):
     assert seen == [(10, True, "generate"), (4, []), (8, []), (10, [])]
 
 
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_a_sample_count_below_one_or_not_an_integer_is_a_one_line_error(n):
+    """gankit.load_run(...).generator.sample(0) was torch.cat's ValueError, -1 and 2.5 torch's errors."""
+    from gankit.errors import GankitError
+
+    with pytest.raises(GankitError, match=r"sample: n must be an integer >= 1"):
+        Generator(make("gan", VECTOR), VECTOR).sample(n)
+
 # ---------------------------------------------------------------------------------------- run folders
 @pytest.fixture
 def ten_step_run(tmp_path):
@@ -173,3 +182,13 @@ def test_an_out_dir_under_a_file_is_refused_before_any_folder_is_made(tmp_path):
         message = str(caught.value)
         assert "cannot create run directory" in message and "--out" in message and "\n" not in message
     assert (tmp_path / "file").read_text() == "x"
+
+
+def test_load_run_takes_a_step_number_as_an_int(ten_step_run):
+    """gankit.load_run(run, 10) was a TypeError from re.fullmatch; the CLI passes '10'."""
+    import gankit
+    from gankit.errors import GankitError
+
+    assert gankit.load_run(ten_step_run, 10).step == gankit.load_run(ten_step_run, "10").step == 10
+    with pytest.raises(GankitError, match="no checkpoint at step 7 .* available: 10"):
+        gankit.load_run(ten_step_run, 7)
