@@ -184,17 +184,17 @@ def check_extractor(names: list[str], asked: bool, extractor) -> list[str]:
     return names
 
 
-def check_sample_count(names: list[str], n: int) -> None:
+def check_sample_count(names: list[str], n: int, flag: str = "--n") -> None:
     """Fail before any image is generated or any feature extracted when n images a side are too few for a
     metric: the k-NN metrics need more than k of them (else prdc's "k must be in [1, n-1]", which names
-    no option), FID and KID two (a covariance, an unbiased MMD)."""
+    no option), FID and KID two (a covariance, an unbiased MMD). flag: the option that set n, for the message."""
     needs = [("dc", PARAMS["dc_k"], "density/coverage"), ("pr", PARAMS["pr_k"], "precision/recall")]
     for name, k, what in needs:
         if name in names and n <= k:
-            raise GankitError(f"--n must be > k (={k}) for {what} ({name}); got {n} images a side")
+            raise GankitError(f"{flag} must be > k (={k}) for {what} ({name}); got {n} images a side")
     for name in ("fid", "kid"):
         if name in names and n < 2:
-            raise GankitError(f"--n must be >= 2 for {name}; got {n} images a side")
+            raise GankitError(f"{flag} must be >= 2 for {name}; got {n} images a side")
 
 
 # ---------------------------------------------------------------------------------------- entry points

@@ -22,7 +22,7 @@ from gankit.utils.io import write_json
 class ImageMetricTracker:
     def __init__(self, hooks):
         from gankit.features import default_extractor, get_extractor
-        from gankit.metrics.image import HIGHER_IS_BETTER, check_extractor, parse_metrics
+        from gankit.metrics.image import HIGHER_IS_BETTER, check_extractor, check_sample_count, parse_metrics
 
         self.t, self.info = hooks.t, hooks.info
         self.cfg = cfg = hooks.t.cfg.eval
@@ -48,6 +48,8 @@ class ImageMetricTracker:
             if self.names else None
         if self.extractor is not None:  # 'is' with pixels: refused at set-up, not at the first evaluation
             self.names = check_extractor(self.names, True, self.extractor)
+        # n_image_metric=1 with fid failed at the first evaluation ("features: need at least 2 rows"), mid-run
+        check_sample_count(self.names, cfg.n_image_metric, flag="eval.n_image_metric")
         self.higher = HIGHER_IS_BETTER.get(self.metric, False)
         self.real = self.setup = None  # reference features and the setup record, made at the first evaluation
         self.best = self._read_best()

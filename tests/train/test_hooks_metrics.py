@@ -95,6 +95,10 @@ def test_a_resumed_run_with_another_setup_starts_the_search_again(tmp_path, npz,
     (["eval.image_metrics=[fid, lpips]"], "unknown image metric 'lpips'"),
     (["eval.features=classifier:no-such-data"], "no-such-data"),
     (["eval.image_metrics=[fid, is]"], "metric 'is' needs an extractor with class probabilities"),  # was: at step 2
+    # were "features: need at least 2 rows ..." / "k must be an integer in [1, 2]" at the first evaluation
+    (["eval.n_image_metric=1"], r"eval.n_image_metric must be >= 2 for fid; got 1"),
+    (["eval.n_image_metric=3", "eval.image_metrics=[pr]", "eval.best_metric=null"],
+     r"eval.n_image_metric must be > k \(=3\) for precision/recall"),
 ])
 def test_settings_that_cannot_work_fail_before_training_and_leave_no_folder(tmp_path, npz, overrides, message):
     """Found only once the data are known, when the run's folder is made: it is removed again, or it
