@@ -26,12 +26,13 @@ from pathlib import Path
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save
+from safetensors.torch import load_file
 from torch import nn
 
 from gankit.errors import GankitError
 from gankit.features.base import FeatureExtractor, file_sha256
 from gankit.utils.io import atomic_path, check_writable, write_json
+from gankit.utils.safetensors_bytes import safetensors_bytes
 
 FORMAT = "gankit-classifier-v1"
 WIDTHS = (32, 64, 128)
@@ -72,19 +73,7 @@ def save_classifier(model: ImageClassifier, path: str | Path, input_shape, class
             "feature_dim": str(model.head.in_features), "class_names": json.dumps(class_names)}
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp:
-        Path(tmp).write_bytes(_sorted_metadata(save(tensors, metadata=meta)))
-
-
-def _sorted_metadata(blob: bytes) -> bytes:
-    """safetensors bytes with the header's __metadata__ keys sorted. safetensors (Rust) writes them from a
-    HashMap, in another order at each save: the same weights got another SHA-256 every time, and the hash is
-    what tells scores measured with different classifiers apart (setup records, comparable())."""
-    length = int.from_bytes(blob[:8], "little")
-    header = json.loads(blob[8:8 + length])
-    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
-    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
-    text += b" " * (-len(text) % 8)  # as safetensors pads it: the tensor data stays 8-byte aligned
-    return len(text).to_bytes(8, "little") + text + blob[8 + length:]
+        Path(tmp).write_bytes(safetensors_bytes(tensors, meta))
 
 
 def load_classifier(path: str | Path) -> tuple[ImageClassifier, dict]:

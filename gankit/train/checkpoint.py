@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from gankit.errors import GankitError
 from gankit.utils.io import atomic_path, write_json
+from gankit.utils.safetensors_bytes import safetensors_bytes
 
 STEP_FILE = re.compile(r"^step_(\d+)\.json$")
 
@@ -115,7 +116,7 @@ def save_checkpoint(directory: Path, step: int, nets: dict[str, nn.Module],
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
     stem = directory / f"step_{step:06d}"
     with atomic_path(stem.with_suffix(".safetensors")) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": "gankit-checkpoint-v1", "step": str(step)})
+        Path(tmp).write_bytes(safetensors_bytes(tensors, {"format": "gankit-checkpoint-v1", "step": str(step)}))
     write_json(stem.with_suffix(".json"), {"step": step, "rng": rng_plain, "optimizers": opt_plain, "extra": extra})
     write_json(directory / "latest.json", {"step": step})
     protect = {step, *extra.get("protect_steps", []), best_step(directory)}
