@@ -118,3 +118,20 @@ def test_constant_features_give_the_mean_term_only():
 def test_bad_inputs_raise_gankit_error(call):
     with pytest.raises(GankitError):
         call()
+
+
+@pytest.mark.parametrize("broken", [-np.eye(3), np.diag([1.0, 1.0, -0.5]),
+                                    np.array([[1.0, 2.0, 0], [2.0, 1.0, 0], [0, 0, 1.0]])])  # eigenvalues 3, -1, 1
+def test_a_covariance_that_is_not_positive_semidefinite_is_refused(broken):
+    """Eigenvalue clipping used to turn these into a plausible distance (-I against -I: 0.0)."""
+    with pytest.raises(GankitError, match="second Gaussian: covariance is not positive semi-definite"):
+        frechet_distance(np.zeros(3), np.eye(3), np.zeros(3), broken)
+    with pytest.raises(GankitError, match="first Gaussian"):
+        frechet_distance(np.zeros(3), broken, np.zeros(3), broken)
+
+
+def test_semidefinite_covariances_at_the_edge_are_accepted():
+    """Rank-deficient (a zero eigenvalue) and rounding-level negative eigenvalues are covariances."""
+    q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(4, 4)))
+    singular = q @ np.diag([2.0, 1.0, 0.0, -1e-14]) @ q.T
+    assert frechet_distance(np.zeros(4), singular, np.zeros(4), singular) == pytest.approx(0.0, abs=1e-6)
