@@ -181,7 +181,10 @@ def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
             label_key = next((k for k in ("labels", "y") if k in keys), None)
             return loaded[image_key], (loaded[label_key] if label_key else None)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise GankitError(f"{path}: cannot read as .npy/.npz without pickle ({err})") from None
+        if "pickle" in str(err):  # object arrays: numpy names the allow_pickle switch gankit never turns on
+            raise GankitError(f"{path}: cannot read as .npy/.npz without pickle ({err})") from None
+        raise GankitError(f"{path}: damaged .npy/.npz file ({err}); expected a complete file written by "
+                          "numpy.save or numpy.savez") from None
 
 def _channels_first(images: np.ndarray, path: Path) -> np.ndarray:
     """(N, ?, ?, ?) -> (N, C, H, W) view, by where the channel-sized axis is."""

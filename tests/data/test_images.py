@@ -84,6 +84,11 @@ def test_pickled_or_damaged_arrays_are_refused(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(GankitError, match="junk.npz"):
         load_array_images(tmp_path / "junk.npz")
+    np.save(tmp_path / "whole.npy", NCHW)
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "whole.npy").read_bytes()[:-40])  # a download cut short
+    with pytest.raises(GankitError, match=r"cut.npy: damaged .npy/.npz file \(.*\); expected a complete file") as info:
+        load_array_images(tmp_path / "cut.npy")
+    assert "pickle" not in str(info.value).split("cut.npy")[1]  # (the folder is named after this test)
 
 
 def test_digits():
