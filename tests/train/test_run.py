@@ -72,6 +72,24 @@ def test_a_sample_count_below_one_or_not_an_integer_is_a_one_line_error(n):
     with pytest.raises(GankitError, match=r"sample: n must be an integer >= 1"):
         Generator(make("gan", VECTOR), VECTOR).sample(n)
 
+
+@pytest.mark.parametrize("bad_z", [
+    lambda width: torch.zeros(4, width + 1),    # another width
+    lambda width: torch.zeros(width),           # one vector without its batch axis
+    lambda width: torch.zeros(0, width),        # no vectors
+    lambda width: [[0.0] * width],              # not a tensor
+])
+def test_latent_vectors_of_the_wrong_shape_are_a_one_line_error(bad_z):
+    """sample(z=...) with another width was a torch matmul error deep inside G."""
+    from gankit.errors import GankitError
+
+    algo = make("gan", VECTOR)
+    width = algo.cfg.model.latent_dim
+    with pytest.raises(GankitError, match=rf"sample: z must be a \(N, {width}\) tensor"):
+        Generator(algo, VECTOR).sample(0, z=bad_z(width))
+    assert len(Generator(algo, VECTOR).sample(0, z=torch.zeros(2, width))) == 2
+
+
 # ---------------------------------------------------------------------------------------- run folders
 @pytest.fixture
 def ten_step_run(tmp_path):
