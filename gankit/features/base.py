@@ -45,7 +45,9 @@ def check_pixels(images: object) -> torch.Tensor:
         what = f"{images.dtype} {tuple(images.shape)}" if isinstance(images, torch.Tensor) else type(images).__name__
         raise GankitError(f"feature extraction needs uint8 images shaped (N, C, H, W) with N, H, W >= 1, got {what}")
     if images.shape[1] not in (1, 3, 4):
-        raise GankitError(f"feature extraction: images have {images.shape[1]} channels; expected 1, 3 or 4")
+        hint = " (channels last? expected (N, C, H, W))" if images.shape[3] in (1, 3, 4) else ""
+        raise GankitError(f"feature extraction: images shaped {tuple(images.shape)} have {images.shape[1]} channels"
+                          f"{hint}; expected 1, 3 or 4")
     return images.cpu()
 
 

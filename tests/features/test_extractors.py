@@ -53,6 +53,15 @@ def test_anything_but_uint8_nchw_images_is_refused(bad):
         check_pixels(bad)
 
 
+def test_channels_last_images_get_a_hint():
+    """NHWC images read as '28 channels': the message now shows the shape and the layout expected."""
+    with pytest.raises(GankitError, match=r"shaped \(2, 28, 28, 3\) have 28 channels \(channels last\? expected "
+                                          r"\(N, C, H, W\)\); expected 1, 3 or 4"):
+        check_pixels(torch.zeros(2, 28, 28, 3, dtype=torch.uint8))
+    with pytest.raises(GankitError, match=r"have 2 channels; expected"):
+        check_pixels(torch.zeros(2, 2, 28, 28, dtype=torch.uint8))
+
+
 def test_unknown_names_list_what_exists():
     with pytest.raises(GankitError, match="classifier:<dataset"):
         get_extractor("vgg16")
