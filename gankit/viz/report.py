@@ -32,9 +32,12 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     if not (directory / "config.yaml").is_file():
         raise GankitError(f"'{run_dir}' is not a gankit run directory (expected config.yaml in it)")
     try:
-        cfg = yaml.safe_load((directory / "config.yaml").read_text()) or {}
+        cfg = yaml.safe_load(_read_text(directory / "config.yaml")) or {}
     except yaml.YAMLError:
         raise GankitError(f"{directory / 'config.yaml'} is not valid YAML") from None
+    if not isinstance(cfg, dict):  # a hand-edited file: render() reads its sections with .get()
+        raise GankitError(f"{directory / 'config.yaml'}: expected a mapping of sections (data, model, train, ...), "
+                          f"got {type(cfg).__name__}")
     log = directory / "metrics.jsonl"
     rows = read_jsonl(log) if log.is_file() else []  # a run killed mid-append: its torn last line is dropped
     out = Path(out).expanduser() if out else directory / "report.html"
@@ -46,11 +49,12 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 def render(directory: Path, cfg: dict, rows: list[dict]) -> str:
     train_rows = [r for r in rows if r.get("kind") != "eval"]
     eval_rows = [r for r in rows if r.get("kind") == "eval"]
-    t, model, data = cfg.get("train", {}), cfg.get("model", {}), cfg.get("data", {})
+    t, model, data = (_section(cfg, name, directory) for name in ("train", "model", "data"))
     last = train_rows[-1] if train_rows else {}
+    seconds = last.get("time")  # a hand-edited log may hold anything there: only a number is shown
     subtitle = (f"{t.get('algorithm', '?')} · {model.get('arch', '?')} · data {data.get('path') or data.get('name')}"
                 f" · step {last.get('step', 0)} of {t.get('steps', '?')}"
-                + (f" · {last['time']:.0f} s of training" if "time" in last else ""))
+                + (f" · {seconds:.0f} s of training" if _is_number(seconds) else ""))
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(directory.name)} — gankit</title>"
              f"<style>{_STYLE}</style></head><body>",
              f"<h1>{_e(directory.name)}</h1><p class='sub'>{_e(subtitle)}</p>"]
@@ -58,23 +62,65 @@ def render(directory: Path, cfg: dict, rows: list[dict]) -> str:
         parts += ["<h2>Last logged step</h2>", _table([last])]
     best = directory / "checkpoints" / "best.json"
     if best.is_file():
-        parts += ["<h2>Best checkpoint</h2>", _table([json.loads(best.read_text())])]
+        parts += ["<h2>Best checkpoint</h2>", _table([_read_best(best)])]
     if eval_rows:
         parts += ["<h2>Evaluations</h2>", _table(eval_rows)]
-    samples = sorted((directory / "samples").glob("step_*.png"))
-    pictures = samples[-1:] + sorted((directory / "plots").glob("*.gif"))
+    samples = _pictures(directory / "samples", "step_*.png")
+    pictures = samples[-1:] + _pictures(directory / "plots", "*.gif")
     if pictures:
         parts += ["<h2>Samples</h2>", *(_figure(p, directory, pixelated=True) for p in pictures)]
-    plots = sorted((directory / "plots").glob("*.png")) + sorted((directory / "predict").glob("summary.png"))
+    plots = _pictures(directory / "plots", "*.png") + _pictures(directory / "predict", "summary.png")
     if plots:
         parts += ["<h2>Plots</h2>", *(_figure(p, directory) for p in plots)]
     stats = directory / "plots" / "stats.md"
     if stats.is_file():
-        parts += ["<h2>Statistics</h2>", f"<pre>{_e(stats.read_text())}</pre>"]
-    parts += ["<h2>Config</h2>", f"<pre>{_e((directory / 'config.yaml').read_text())}</pre>",
+        parts += ["<h2>Statistics</h2>", f"<pre>{_e(_read_text(stats))}</pre>"]
+    parts += ["<h2>Config</h2>", f"<pre>{_e(_read_text(directory / 'config.yaml'))}</pre>",
               f"<p class='sub'>Reproduce: <code>gankit train {_e(str(directory / 'config.yaml'))}</code></p>",
               "</body></html>\n"]
     return "\n".join(parts)
+
+
+def _read_text(path: Path) -> str:
+    """A text file of the run; a damaged one (not UTF-8, unreadable) is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise GankitError(f"{path} is unreadable ({why}); expected the text file training writes there") from None
+
+
+def _section(cfg: dict, name: str, directory: Path) -> dict:
+    """cfg[name] as a dict ({} when absent); a hand edit that made it a scalar or list is refused."""
+    value = cfg.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise GankitError(f"{directory / 'config.yaml'}: config key '{name}' must be a mapping of fields, "
+                          f"got {value!r}")
+    return value
+
+
+def _read_best(path: Path) -> dict:
+    """checkpoints/best.json as a dict (one table row), or the same one-line error `--checkpoint best` gives."""
+    try:
+        best = json.loads(_read_text(path))
+    except ValueError:
+        best = None
+    if not isinstance(best, dict):
+        raise GankitError(f"{path} is unreadable; expected a JSON object {{\"step\": N, ...}} as training writes it")
+    return best
+
+
+def _pictures(folder: Path, pattern: str) -> list[Path]:
+    """The pictures in `folder` matching `pattern`, sorted. pathlib's glob also matches hidden names, and
+    atomic writes (utils/io.py) stage each file as `.NAME.XXXX.tmp.png` beside it: a half-written one of a
+    run still training, or one left by a killed run, is not a plot."""
+    return sorted(p for p in folder.glob(pattern) if not p.name.startswith(".") and p.is_file())
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _table(rows: list[dict]) -> str:
@@ -87,7 +133,10 @@ def _table(rows: list[dict]) -> str:
 
 def _figure(path: Path, directory: Path, pixelated: bool = False) -> str:
     """The picture inlined; samples keep hard pixel edges when the browser scales them."""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    try:
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError as exc:  # e.g. removed between the listing and now
+        raise GankitError(f"cannot read {path} ({exc.strerror}); expected the picture training wrote") from None
     caption = path.relative_to(directory).as_posix()
     css = " class='px'" if pixelated else ""
     return (f"<figure><img{css} src='data:{_MIME[path.suffix]};base64,{data}' alt='{_e(caption)}'>"

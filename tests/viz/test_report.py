@@ -104,3 +104,38 @@ def test_gankit_report_on_a_trained_run(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["report", str(tmp_path / "nope")])
     assert info.value.code == 2 and "is not a gankit run directory" in capsys.readouterr().err
+
+
+# A run damaged by a hand edit or a crash: each used to escape as a traceback (AttributeError, JSONDecodeError,
+# UnicodeDecodeError, ValueError, TypeError); now a one-line error naming the file, or the page without the bad bit.
+@pytest.mark.parametrize("name, content, words", [
+    ("config.yaml", "- a\n- b\n", ["config.yaml", "mapping of sections", "list"]),
+    ("config.yaml", "train: 5\n", ["config.yaml", "'train'", "mapping of fields"]),
+    ("config.yaml", b"train: {steps: 3}\n\xff\xfe\n", ["config.yaml", "not UTF-8"]),
+    ("checkpoints/best.json", '{"step": 20, "va', ["best.json", "JSON object"]),
+    ("checkpoints/best.json", "[1, 2]\n", ["best.json", "JSON object"]),
+    ("plots/stats.md", b"\xff\xfe\n", ["stats.md", "not UTF-8"]),
+])
+def test_a_damaged_run_file_is_a_one_line_error(run_dir, name, content, words):
+    from tests.cli_helpers import assert_one_line_error, run_cli
+
+    path = run_dir / name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    assert_one_line_error(run_cli(["report", run_dir]), words)
+    assert not (run_dir / "report.html").exists()
+
+
+def test_a_non_number_time_in_the_log_is_not_shown(run_dir):
+    (run_dir / "metrics.jsonl").write_text('{"step": 30, "time": "abc", "d_loss": 1.0}\n')
+    page = write_report(run_dir).read_text()  # was: ValueError, unknown format code 'f' for a str
+    assert "step 30 of" in page and "s of training" not in page
+
+
+def test_hidden_temporary_files_and_folders_are_not_pictures(run_dir):
+    """An atomic write stages `.NAME.XXXX.tmp.png` beside its target (half-written while a run trains, or
+    left by a killed one); pathlib's glob matched it and the report showed it as a plot."""
+    (run_dir / "plots" / ".losses.png.abc123.tmp.png").write_bytes(b"\x89PNG half")
+    (run_dir / "samples" / "step_000099.png").mkdir()  # was: IsADirectoryError
+    page = write_report(run_dir).read_text()
+    assert "tmp.png" not in page and "step_000099" not in page
+    assert "samples/step_000020.png" in page
