@@ -98,7 +98,9 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     """The rows of a JSON-lines log (metrics.jsonl). Appends are not atomic: a run killed mid-write
     leaves a torn last line, which is dropped (it is rewritten on resume); a bad line before it is an error."""
     path = Path(path)
-    lines = [(number, line) for number, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+    # Bytes, not text: a damaged byte that is not UTF-8 makes json.loads raise UnicodeDecodeError, a
+    # ValueError, so it is that line's error below (read_text() raised it for the whole file, a traceback).
+    lines = [(number, line) for number, line in enumerate(path.read_bytes().splitlines(), 1) if line.strip()]
     rows = []
     for i, (number, line) in enumerate(lines):
         try:
