@@ -31,8 +31,8 @@ def generate(args) -> None:
     run = load_run(args.run, args.checkpoint)
     if args.grid and run.info.kind == "vector":
         raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")
-    if fmt == "png-dir" and run.info.kind == "image":
-        _check_sample_folder(out)  # before sampling, not after
+    _check_output(out, fmt, run.info)  # before sampling, not after: it can take minutes
+    _check_memory(run, args.interpolate if args.interpolate is not None else n)
     cond = {"label": args.label} if getattr(args, "label", None) is not None else {}  # cgan, acgan, infogan
     if args.interpolate is not None:  # not `if args.interpolate`: K = 0 must be refused, not mean "off"
         samples = interpolation(run, args.interpolate, args.seed, args.truncation, **cond)
@@ -45,6 +45,44 @@ def generate(args) -> None:
     print(f"wrote {len(samples)} samples to {out}")
 
 
+def _check_output(out: Path, fmt: str, info) -> None:
+    """Refuse a format that does not fit the run's data, or an output that cannot be written, before any
+    sampling: these were found only at the write, after the whole -n was generated."""
+    from gankit.utils.io import check_writable
+
+    if info.kind == "vector":
+        if fmt not in ("csv", "npy", "png"):
+            raise GankitError(f"output format '{fmt}' does not fit vector data; expected csv, npy or png")
+        if fmt == "png" and math.prod(info.shape) > 2:
+            raise GankitError(f"a .png scatter needs 1-D or 2-D data; this run's data has {math.prod(info.shape)} "
+                              "columns (use .csv or .npy)")
+    elif fmt not in ("png", "grid", "png-dir", "npz"):
+        raise GankitError(f"output format '{fmt}' does not fit images; expected png, grid, png-dir or npz")
+    if fmt == "png-dir":
+        _check_sample_folder(out)
+    else:
+        check_writable(out)  # a folder in the way, a parent that is a file, no permission
+
+
+def _check_memory(run, count: int) -> None:
+    """Refuse a count whose samples cannot fit in this machine's memory, in one line: the latents are drawn
+    at once and the samples gathered into one tensor (Generator.sample), so an -n of 10^11 ended in
+    torch's 'can't allocate memory' traceback. The estimate is a floor: float32 latents, plus the samples
+    twice (the chunks and their concatenation)."""
+    import os
+
+    try:
+        machine = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): let the allocator decide
+        return
+    latent = run.algo.latent_on_cpu(1, torch.Generator().manual_seed(0)).shape[1]
+    need = count * (latent + 2 * math.prod(run.info.shape)) * 4
+    if need > machine:
+        raise GankitError(f"{count} samples need at least {need / 2**30:,.1f} GiB of memory, more than this "
+                          f"machine's {machine / 2**30:,.1f} GiB; expected a smaller count (several commands "
+                          "with different --seed values make more)")
+
+
 def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
     from gankit.utils.io import atomic_open, atomic_path
 
@@ -55,9 +93,7 @@ def _write_vectors(x: np.ndarray, out: Path, fmt: str) -> None:
     elif fmt == "npy":
         with atomic_path(out) as tmp, open(tmp, "wb") as f:
             np.save(f, x)
-    elif fmt == "png":
-        if x.shape[1] > 2:
-            raise GankitError(f"a .png scatter needs 1-D or 2-D data; this run's data has {x.shape[1]} columns")
+    elif fmt == "png":  # 1-D or 2-D data: _check_output saw to it
         from gankit.viz.scatter import scatter_points
 
         scatter_points(x, out, title=f"{len(x)} generated samples")

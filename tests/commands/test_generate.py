@@ -11,7 +11,7 @@ from tests.cli_helpers import assert_one_line_error, run_cli
 from tests.commands import test_features as shared
 from tests.commands.test_features import ok
 
-folder, folder_run = shared.folder, shared.folder_run  # the fixtures (folder_run needs folder)
+folder, folder_run, vector_run = shared.folder, shared.folder_run, shared.vector_run  # the fixtures
 
 
 def pngs(directory: Path) -> dict[str, bytes]:
@@ -114,3 +114,39 @@ def test_held_interrupt_comes_after_the_block():
             os.kill(os.getpid(), signal.SIGINT)
             done.append("moved")
     assert done == ["moved"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ---------------------------------------------------------------------------------------- output checked first
+@pytest.fixture
+def no_sampling(monkeypatch):
+    from gankit.train.run import Generator
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("sampled before finding that the output cannot be written")
+
+    monkeypatch.setattr(Generator, "sample", refuse)
+
+
+@pytest.mark.parametrize("which, output, words", [
+    ("vector", "p.txt", ["'txt'", "vector data", "csv, npy or png"]),
+    ("vector", "afile/p.csv", ["afile is not a folder"]),
+    ("image", "p.csv", ["'csv'", "images", "png-dir or npz"]),
+    ("image", "afile/g.png", ["afile is not a folder"]),
+])
+def test_a_bad_output_is_refused_before_sampling(vector_run, folder_run, tmp_path, no_sampling, which, output,
+                                                 words):
+    """A format that does not fit the run, or a path that cannot be written, was found only when writing,
+    after all -n samples were made (25 s for 2,000,000 circle points, then the error)."""
+    (tmp_path / "afile").write_text("mine")
+    run = vector_run if which == "vector" else folder_run
+    assert_one_line_error(run_cli(["generate", run, "-n", "5", "-o", tmp_path / output]), words)
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+@pytest.mark.parametrize("count", [["-n", "100000000000"], ["-n", "99999999999999999999999"],
+                                   ["--interpolate", "100000000000"]])
+def test_a_count_beyond_the_machine_memory_is_one_line(vector_run, tmp_path, no_sampling, count):
+    """Was torch's 'DefaultCPUAllocator: can't allocate memory' traceback (a RuntimeError)."""
+    result = run_cli(["generate", vector_run, *count, "-o", tmp_path / "p.csv"])
+    assert_one_line_error(result, [count[1], "GiB of memory", "smaller count"])
+    assert not (tmp_path / "p.csv").exists()
