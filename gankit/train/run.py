@@ -150,7 +150,9 @@ class Generator:
                 raise GankitError(f"sample: n must be an integer >= 1, got {n!r}")
             z = self.algo.latent_on_cpu(n, torch.Generator().manual_seed(seed)) if seed is not None \
                 else self.algo.latent(n)
-        width = self.algo.cfg.model.latent_dim
+        # The width of the algorithm's own latents: InfoGAN's carry its codes after model.latent_dim
+        # (checking model.latent_dim alone refused every infogan run's samples, generate and metrics alike).
+        width = self.algo.latent_on_cpu(1, torch.Generator().manual_seed(0)).shape[1]
         if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != width or len(z) < 1:
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise GankitError(f"sample: z must be a (N, {width}) tensor of latent vectors with N >= 1, got {shape}")

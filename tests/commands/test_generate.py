@@ -150,3 +150,17 @@ def test_a_count_beyond_the_machine_memory_is_one_line(vector_run, tmp_path, no_
     result = run_cli(["generate", vector_run, *count, "-o", tmp_path / "p.csv"])
     assert_one_line_error(result, [count[1], "GiB of memory", "smaller count"])
     assert not (tmp_path / "p.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------- infogan
+def test_infogan_runs_generate_with_and_without_a_label(tmp_path):
+    """InfoGAN's latents are noise + codes (2 + 26 on grid25-infogan): Generator.sample's shape check took
+    model.latent_dim alone as their width and refused every sample, '(N, 2) ... got (5, 28)'."""
+    from tests.cli_helpers import TINY, train_ok
+
+    run = train_ok(["grid25-infogan", "--steps", "2", "--out", tmp_path, *TINY])
+    assert "wrote 5 samples" in ok(["generate", run, "-n", "5", "-o", tmp_path / "a.csv"])
+    assert "wrote 5 samples" in ok(["generate", run, "-n", "5", "--label", "3", "-o", tmp_path / "b.csv"])
+    assert "wrote 4 samples" in ok(["generate", run, "--interpolate", "4", "-o", tmp_path / "c.csv"])
+    assert_one_line_error(run_cli(["generate", run, "-n", "5", "--label", "25", "-o", tmp_path / "d.csv"]),
+                          ["label 25", "0..24"])
