@@ -26,17 +26,20 @@ def latents(run, n: int, seed: int, truncation: float | None = None) -> torch.Te
         raise GankitError(f"--truncation needs Gaussian latents; this run's model.latent is '{run.cfg.model.latent}'")
     if not truncation > 0:
         raise GankitError(f"--truncation must be > 0, got {truncation}")
-    outside = z.abs() > truncation
+    # Only the Gaussian noise: InfoGAN's codes come after it (one-hot categories, uniform continuous codes),
+    # and truncating them too turned a category's 1 into a Gaussian draw. `noise` is a view: writes reach z.
+    noise = z[:, :run.cfg.model.latent_dim]
+    outside = noise.abs() > truncation
     for _ in range(TRUNCATION_ROUNDS):  # each round keeps a fraction P(|z| <= T) of what is left
         if not outside.any():
             return z
-        z[outside] = torch.randn(int(outside.sum()), generator=generator)
-        outside = z.abs() > truncation
+        noise[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = noise.abs() > truncation
     # A tiny T keeps almost nothing per round (P ~ 0.8 T), so redrawing would never end: draw what is
     # left from N(0, 1) restricted to [-T, T] directly, by the inverse CDF of a uniform in [Phi(-T), Phi(T)].
     low = torch.special.ndtr(torch.tensor(-truncation, dtype=torch.float64))
     u = low + (1 - 2 * low) * torch.rand(int(outside.sum()), generator=generator, dtype=torch.float64)
-    z[outside] = torch.special.ndtri(u).clamp(-truncation, truncation).to(z.dtype)
+    noise[outside] = torch.special.ndtri(u).clamp(-truncation, truncation).to(z.dtype)
     return z
 
 

@@ -153,14 +153,34 @@ def test_a_count_beyond_the_machine_memory_is_one_line(vector_run, tmp_path, no_
 
 
 # ---------------------------------------------------------------------------------------- infogan
-def test_infogan_runs_generate_with_and_without_a_label(tmp_path):
-    """InfoGAN's latents are noise + codes (2 + 26 on grid25-infogan): Generator.sample's shape check took
-    model.latent_dim alone as their width and refused every sample, '(N, 2) ... got (5, 28)'."""
+@pytest.fixture(scope="module")
+def infogan_run(tmp_path_factory) -> Path:
     from tests.cli_helpers import TINY, train_ok
 
-    run = train_ok(["grid25-infogan", "--steps", "2", "--out", tmp_path, *TINY])
+    return train_ok(["grid25-infogan", "--steps", "2", "--out", tmp_path_factory.mktemp("runs"), *TINY])
+
+
+def test_infogan_runs_generate_with_and_without_a_label(infogan_run, tmp_path):
+    """InfoGAN's latents are noise + codes (2 + 26 on grid25-infogan): Generator.sample's shape check took
+    model.latent_dim alone as their width and refused every sample, '(N, 2) ... got (5, 28)'."""
+    run = infogan_run
     assert "wrote 5 samples" in ok(["generate", run, "-n", "5", "-o", tmp_path / "a.csv"])
     assert "wrote 5 samples" in ok(["generate", run, "-n", "5", "--label", "3", "-o", tmp_path / "b.csv"])
     assert "wrote 4 samples" in ok(["generate", run, "--interpolate", "4", "-o", tmp_path / "c.csv"])
     assert_one_line_error(run_cli(["generate", run, "-n", "5", "--label", "25", "-o", tmp_path / "d.csv"]),
                           ["label 25", "0..24"])
+
+
+def test_truncation_leaves_infogan_codes_alone(infogan_run):
+    """--truncation T < 1 redrew every entry above T, the one-hot category codes' 1s and the uniform
+    continuous codes included; only the Gaussian noise (the first model.latent_dim columns) is truncated."""
+    import torch
+
+    from gankit.sampling import latents
+    from gankit.train.run import load_run
+
+    run = load_run(infogan_run)
+    noise_dim = run.cfg.model.latent_dim
+    plain, cut = latents(run, 64, 0), latents(run, 64, 0, truncation=0.5)
+    assert torch.equal(cut[:, noise_dim:], plain[:, noise_dim:])  # codes as drawn: one 1 per row, the rest 0
+    assert cut[:, :noise_dim].abs().max() <= 0.5 < plain[:, :noise_dim].abs().max()
