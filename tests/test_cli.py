@@ -312,15 +312,3 @@ def test_evaluate_says_when_mmd_scores_a_subset(trained_run, monkeypatch):
     assert "300 real vs 300 generated; mmd on 100 of each" in result.out
     assert "mmd on" not in run_cli(["evaluate", trained_run, "--n", "100"]).out
 
-
-@pytest.mark.parametrize("local_rank, printed", [("0", True), ("1", False)])
-def test_a_config_error_under_torchrun_is_printed_by_local_rank_0_only(monkeypatch, tmp_path, local_rank, printed):
-    """Every rank of a node finds the same config error: one line per node, not one per process; every
-    rank still exits 2 (before any process group exists, so this runs without torchrun)."""
-    monkeypatch.setenv("RANK", local_rank)
-    monkeypatch.setenv("LOCAL_RANK", local_rank)
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    result = run_cli(["train", "circle", "--set", "train.stepz=3", "--out", tmp_path])
-    assert result.code == 2
-    assert ("train.stepz" in result.err) is printed and (result.err == "") is not printed
-    assert not any(tmp_path.iterdir())
