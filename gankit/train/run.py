@@ -157,6 +157,11 @@ class Generator:
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise GankitError(f"sample: z must be a (N, {width}) tensor of latent vectors with N >= 1, got {shape}")
         n = len(z)
+        classes = getattr(self.algo, "num_classes", None)  # label-conditioned algorithms (cgan, acgan)
+        if classes and cond.get("label") is None:
+            # cycle through the classes over all n samples: each chunk below used to restart at class 0, so
+            # with K classes not dividing SAMPLE_BATCH some classes got more samples than others
+            cond["label"] = torch.arange(n) % classes
         parts = []
         with Progress(n, enabled=progress and n > SAMPLE_BATCH, label="generate") as bar:
             for start in range(0, n, SAMPLE_BATCH):

@@ -56,6 +56,16 @@ def test_per_sample_labels_are_split_with_the_noise_and_a_single_label_is_passed
     assert [c[2] for c in calls] == [2, 2, 2]
 
 
+def test_without_a_label_the_classes_cycle_over_all_samples_not_per_chunk(monkeypatch):
+    """3 classes, chunks of 4: labels 0 1 2 0 | 1 2 0 1 | 2 0 (each chunk restarted at 0 before: 0 1 2 0 |
+    0 1 2 0 | 0 1, so class 0 got 5 of the 10 samples)."""
+    monkeypatch.setattr(RUN_MODULE, "SAMPLE_BATCH", 4)
+    algo = make("cgan", LABELLED)
+    calls = recording(algo)
+    Generator(algo, LABELLED).sample(10, seed=0)
+    assert torch.cat([torch.as_tensor(c[2]) for c in calls]).tolist() == [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
+
+
 def test_long_sampling_reports_progress(monkeypatch):
     seen = record_progress(monkeypatch)
     monkeypatch.setattr(RUN_MODULE, "SAMPLE_BATCH", 4)
