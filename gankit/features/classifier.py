@@ -32,7 +32,7 @@ from torch import nn
 from gankit.errors import GankitError
 from gankit.features.base import FeatureExtractor, file_sha256
 from gankit.utils.io import atomic_path, check_writable, write_json
-from gankit.utils.safetensors_bytes import safetensors_bytes
+from gankit.utils.safetensors_bytes import write_safetensors
 
 FORMAT = "gankit-classifier-v1"
 WIDTHS = (32, 64, 128)
@@ -73,7 +73,7 @@ def save_classifier(model: ImageClassifier, path: str | Path, input_shape, class
             "feature_dim": str(model.head.in_features), "class_names": json.dumps(class_names)}
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp:
-        Path(tmp).write_bytes(safetensors_bytes(tensors, meta))
+        write_safetensors(tmp, tensors, meta)
 
 
 def load_classifier(path: str | Path) -> tuple[ImageClassifier, dict]:

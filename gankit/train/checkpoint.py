@@ -24,7 +24,7 @@ from torch import nn
 
 from gankit.errors import GankitError
 from gankit.utils.io import atomic_path, write_json
-from gankit.utils.safetensors_bytes import safetensors_bytes
+from gankit.utils.safetensors_bytes import write_safetensors
 
 STEP_FILE = re.compile(r"^step_(\d+)\.json$")
 
@@ -116,7 +116,7 @@ def save_checkpoint(directory: Path, step: int, nets: dict[str, nn.Module],
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
     stem = directory / f"step_{step:06d}"
     with atomic_path(stem.with_suffix(".safetensors")) as tmp:
-        Path(tmp).write_bytes(safetensors_bytes(tensors, {"format": "gankit-checkpoint-v1", "step": str(step)}))
+        write_safetensors(tmp, tensors, {"format": "gankit-checkpoint-v1", "step": str(step)})
     write_json(stem.with_suffix(".json"), {"step": step, "rng": rng_plain, "optimizers": opt_plain, "extra": extra})
     write_json(directory / "latest.json", {"step": step})
     protect = {step, *extra.get("protect_steps", []), best_step(directory)}

@@ -12,17 +12,32 @@ import json
 from safetensors.torch import save
 
 
-def sorted_header(blob: bytes) -> bytes:
-    """safetensors bytes with the header's __metadata__ keys sorted (tensor data untouched)."""
+def _sorted_header(blob: bytes) -> tuple[bytes, int]:
+    """(length prefix + header with __metadata__ keys sorted, where the tensor data starts in blob)."""
     length = int.from_bytes(blob[:8], "little")
     header = json.loads(blob[8:8 + length])
     if "__metadata__" in header:
         header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
     text += b" " * (-len(text) % 8)  # as safetensors pads it: the tensor data stays 8-byte aligned
-    return len(text).to_bytes(8, "little") + text + blob[8 + length:]
+    return len(text).to_bytes(8, "little") + text, 8 + length
+
+
+def sorted_header(blob: bytes) -> bytes:
+    """safetensors bytes with the header's __metadata__ keys sorted (tensor data untouched)."""
+    head, data = _sorted_header(blob)
+    return head + blob[data:]
 
 
 def safetensors_bytes(tensors: dict, metadata: dict[str, str]) -> bytes:
     """The file safetensors would write for `tensors` and `metadata`, the same bytes at every call."""
     return sorted_header(save(tensors, metadata=metadata))
+
+
+def write_safetensors(path, tensors: dict, metadata: dict[str, str]) -> None:
+    """Write that file to `path` without a second in-memory copy of the tensor data (checkpoints can be large)."""
+    blob = save(tensors, metadata=metadata)
+    head, data = _sorted_header(blob)
+    with open(path, "wb") as file:
+        file.write(head)
+        file.write(memoryview(blob)[data:])

@@ -22,3 +22,11 @@ def test_the_rewritten_file_loads_as_the_original():
     header_length = int.from_bytes(blob[:8], "little")
     assert header_length % 8 == 0  # the tensor data stays 8-byte aligned
     assert sorted_header(blob) == blob  # already sorted: unchanged
+
+
+def test_written_files_are_those_bytes(tmp_path):
+    from gankit.utils.safetensors_bytes import write_safetensors
+
+    tensors, metadata = {"w": torch.randn(4, 3)}, {"b": "2", "a": "1", "c": "3"}
+    write_safetensors(tmp_path / "x.safetensors", tensors, metadata)
+    assert (tmp_path / "x.safetensors").read_bytes() == safetensors_bytes(tensors, metadata)
