@@ -7,7 +7,6 @@
 import sys
 import types
 
-from gankit.config import Config, apply_overrides, load_config
 from gankit.errors import GankitError
 
 __version__ = "0.1.0"
@@ -41,10 +40,14 @@ class _Package(types.ModuleType):
         if name in _SUBPACKAGES:
             import importlib
             return importlib.import_module(f"{__name__}.{name}")
+        if name in _FROM_CONFIG:  # YAML and the config tables (~55 ms): loaded on first use, like torch
+            import gankit.config
+            return getattr(gankit.config, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _SUBPACKAGES = ("features", "metrics")
+_FROM_CONFIG = ("Config", "apply_overrides", "load_config")
 
 
 sys.modules[__name__].__class__ = _Package

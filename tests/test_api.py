@@ -67,3 +67,36 @@ def test_metrics_and_features_are_reachable_from_import_gankit():
             "gankit.features.get_extractor('pixels').name, hasattr(gankit, 'nosuch'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["True", "pixels", "False"], result.stderr[-1000:]
+
+
+def test_import_gankit_leaves_the_config_tables_to_first_use():
+    """The config module (and YAML) loaded with the package: ~60 ms in which a Ctrl-C at `gankit ...`
+    start-up was a traceback. `from gankit import load_config` still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gankit; print('yaml' in sys.modules, 'gankit.config' in sys.modules); "
+            "from gankit import Config, apply_overrides, load_config; "
+            "print(load_config('circle').train.steps > 0, isinstance(load_config('circle'), Config))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "False", "True", "True"], result.stderr[-1000:]
+
+
+def test_a_ctrl_c_while_the_cli_loads_is_one_line_and_status_130(monkeypatch, capsys):
+    import builtins
+    import sys
+
+    from gankit.__main__ import run
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "gankit.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "gankit.cli", raising=False)
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    with pytest.raises(SystemExit) as exit_info:
+        run()
+    assert exit_info.value.code == 130 and capsys.readouterr().err == "gankit: interrupted\n"
