@@ -100,3 +100,18 @@ def test_a_ctrl_c_while_the_cli_loads_is_one_line_and_status_130(monkeypatch, ca
     with pytest.raises(SystemExit) as exit_info:
         run()
     assert exit_info.value.code == 130 and capsys.readouterr().err == "gankit: interrupted\n"
+
+
+def test_a_ctrl_c_while_the_arguments_are_parsed_is_one_line_and_status_130(monkeypatch, capsys):
+    import argparse
+
+    from gankit.__main__ import run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
+    monkeypatch.setattr("sys.argv", ["gankit", "list"])
+    with pytest.raises(SystemExit) as exit_info:
+        run()
+    assert exit_info.value.code == 130 and capsys.readouterr().err == "gankit: interrupted\n"
