@@ -75,3 +75,29 @@ def test_failed_write_keeps_the_old_file(tmp_path, existing_file, break_pillow_s
     with pytest.raises(OSError, match="simulated"):
         make_gif(frames, existing_file)
     assert_untouched(existing_file)
+
+
+def test_at_most_three_rgb_frames_are_alive_while_the_gif_is_written(tmp_path, monkeypatch):
+    """All frames were loaded as RGB before Pillow started (which keeps its own 1-byte copies): 4 bytes a
+    pixel per frame. Now at most three are alive at once, however many frames: the first (the image that is
+    saved), the one Pillow is converting and the one just loaded."""
+    import weakref
+
+    import gankit.viz.animation as animation
+
+    alive: list[weakref.ref] = []
+    most = 0
+    real_load = animation._load_rgb
+
+    def counted(frame_path):
+        nonlocal most
+        frame = real_load(frame_path)
+        alive.append(weakref.ref(frame))
+        most = max(most, sum(ref() is not None for ref in alive))
+        return frame
+
+    monkeypatch.setattr(animation, "_load_rgb", counted)
+    frames = write_frames(tmp_path, [(16, 12)] * 5)  # five distinct colours
+    with Image.open(make_gif(frames, tmp_path / "a.gif")) as gif:
+        assert gif.n_frames == 5
+    assert len(alive) == 5 and most <= 3, most  # all five before Pillow started
