@@ -56,7 +56,9 @@ def kid(feats_a: object, feats_b: object, n_subsets: int = 100, subset_size: int
     """(mean, std) of MMD²_u over n_subsets random subset pairs of (N, D) and (M, D) features.
 
     subset_size is clipped to min(N, M); subsets are drawn without replacement by a private
-    numpy Generator(seed), so numpy's and torch's global random state are never touched.
+    numpy Generator(seed), so numpy's and torch's global random state are never touched. The same seed
+    gives the same subsets; seed=None asks for fresh OS entropy (numpy's convention), so repeated calls
+    then differ within kid_std.
     """
     a = as_feature_matrix(feats_a, "feats_a")
     b = as_feature_matrix(feats_b, "feats_b")
