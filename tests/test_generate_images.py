@@ -135,3 +135,18 @@ def test_a_tiny_truncation_finishes_and_still_bounds_the_latents(grey_run):
         z = latents(run, 50, 0, truncation=t)
         assert z.shape == (50, 8) and z.abs().max() <= t
     assert torch.equal(latents(run, 50, 0, truncation=1e-6), latents(run, 50, 0, truncation=1e-6))  # seeded
+
+
+@pytest.mark.parametrize("truncation", [None, 0.5])
+def test_a_smaller_n_gives_the_first_samples_of_a_larger_one(grey_run, tmp_path, truncation):
+    """-n 10 was not the start of -n 1000 with the same seed: torch draws fewer than 16 Gaussians another
+    way, and truncation's redraws took numbers from later rows."""
+    run = load_run(grey_run)
+    many = latents(run, 2500, 3, truncation)  # crosses two block boundaries
+    for n in (1, 10, 1024, 1500):
+        assert torch.equal(latents(run, n, 3, truncation), many[:n])
+    extra = [] if truncation is None else ["--truncation", truncation]
+    generate(grey_run, "-n", 5, "--seed", 3, *extra, "-o", tmp_path / "few.npz")
+    generate(grey_run, "-n", 40, "--seed", 3, *extra, "-o", tmp_path / "more.npz")
+    few, more = np.load(tmp_path / "few.npz")["images"], np.load(tmp_path / "more.npz")["images"]
+    assert np.abs(few.astype(int) - more[:5].astype(int)).max() <= 1  # uint8 pixels; GEMM rounding may differ
