@@ -16,6 +16,7 @@ from gankit.errors import GankitError
 def generate(args) -> None:
     from gankit.sampling import interpolation, latents
     from gankit.train.run import load_run
+    from gankit.utils.io import refuse_run_records
 
     if args.n is not None and args.interpolate is not None:  # the strip's length is K: -n would be ignored
         raise GankitError(f"-n {args.n} and --interpolate {args.interpolate} do not combine: --interpolate K makes "
@@ -28,6 +29,7 @@ def generate(args) -> None:
     if args.grid and fmt in ("npz", "png-dir"):
         raise GankitError(f"--grid lays out one .png picture; it does not apply to --format {fmt} (-o {out}); "
                           "give -n for the number of images")
+    refuse_run_records(out, args.run)  # -o RUN/samples/step_000500.png replaced a training sample
     run = load_run(args.run, args.checkpoint)
     if args.grid and run.info.kind == "vector":
         raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")

@@ -43,6 +43,24 @@ def check_writable(path: str | os.PathLike) -> None:
     os.unlink(_temporary_beside(Path(path)))
 
 
+# What training writes into a run directory (docs/design.md, "The run directory"). A command's explicit
+# output must not land on these: `generate -o RUN/samples/step_000500.png` replaced a training sample,
+# `report -o RUN/metrics.jsonl` the training log.
+RUN_RECORDS = ("config.yaml", "data.json", "metrics.jsonl", "report.html", "checkpoints", "samples", "plots",
+               "predict", "tb")
+
+
+def refuse_run_records(out: str | os.PathLike, run_dir: str | os.PathLike, allow: tuple[str, ...] = ()) -> None:
+    """GankitError when `out` is (or lies inside) one of the run's own records, other than `allow`."""
+    out_path, run_path = Path(out).expanduser().resolve(), Path(run_dir).expanduser().resolve()
+    if out_path == run_path or run_path not in out_path.parents:
+        return
+    record = out_path.relative_to(run_path).parts[0]
+    if record in RUN_RECORDS and record not in allow:
+        raise GankitError(f"-o {out}: {run_path / record} is the run's own record (written by training); "
+                          f"expected an output outside {', '.join(r for r in RUN_RECORDS if r not in allow)}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to `path`; on success it is renamed over `path`.

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from gankit.errors import GankitError
-from gankit.utils.io import atomic_open, read_jsonl
+from gankit.utils.io import atomic_open, read_jsonl, refuse_run_records
 
 _MIME = {".png": "image/png", ".gif": "image/gif"}
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -41,6 +41,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     log = directory / "metrics.jsonl"
     rows = read_jsonl(log) if log.is_file() else []  # a run killed mid-append: its torn last line is dropped
     out = Path(out).expanduser() if out else directory / "report.html"
+    refuse_run_records(out, directory, allow=("report.html",))
     with atomic_open(out) as f:
         f.write(render(directory, cfg, rows))
     return out

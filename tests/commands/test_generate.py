@@ -184,3 +184,23 @@ def test_truncation_leaves_infogan_codes_alone(infogan_run):
     plain, cut = latents(run, 64, 0), latents(run, 64, 0, truncation=0.5)
     assert torch.equal(cut[:, noise_dim:], plain[:, noise_dim:])  # codes as drawn: one 1 per row, the rest 0
     assert cut[:, :noise_dim].abs().max() <= 0.5 < plain[:, :noise_dim].abs().max()
+
+
+# ---------------------------------------------------------------------------------------- the run's own files
+@pytest.mark.parametrize("target", ["samples/step_000002.png", "plots/losses.png", "metrics.jsonl",
+                                    "checkpoints/mine.npz", "predict"])
+def test_output_onto_the_runs_own_records_is_refused_and_they_are_kept(folder_run, target):
+    """-o RUN/samples/step_000002.png replaced a training sample with a generated grid."""
+    run = Path(folder_run)
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    result = run_cli(["generate", folder_run, "-n", "4", "-o", run / target])
+    assert_one_line_error(result, [str(run.resolve() / target.split("/")[0]), "run's own record"])
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_new_file_at_the_top_of_the_run_folder_is_allowed(folder_run):
+    out = Path(folder_run) / "extra_samples.npz"
+    try:
+        assert "wrote 4 samples" in ok(["generate", folder_run, "-n", "4", "-o", out])
+    finally:
+        out.unlink(missing_ok=True)  # the run fixture is shared by the module

@@ -139,3 +139,15 @@ def test_hidden_temporary_files_and_folders_are_not_pictures(run_dir):
     page = write_report(run_dir).read_text()
     assert "tmp.png" not in page and "step_000099" not in page
     assert "samples/step_000020.png" in page
+
+
+def test_an_output_onto_the_runs_training_log_is_refused(run_dir):
+    """`report -o RUN/metrics.jsonl` replaced the training log with HTML."""
+    from gankit.viz.report import write_report
+
+    log = run_dir / "metrics.jsonl"
+    before = log.read_bytes()
+    with pytest.raises(GankitError, match="run's own record"):
+        write_report(run_dir, log)
+    assert log.read_bytes() == before
+    assert write_report(run_dir, run_dir / "report.html").is_file()  # the default output stays allowed
