@@ -31,6 +31,10 @@ class DataConfig:
     channels: int | None = None     # images: convert to 1, 3 or 4 channels
     root: str | None = None         # where named datasets (mnist, fashion-mnist) are looked up first
     download: bool = False          # fetch a named dataset when it is not found locally
+    translation: str = "none"       # image-to-image data at data.path: none | paired (A|B side by side) | unpaired
+                                    # (trainA/, trainB/); fashion-edges2items / fashion-unpaired set it themselves
+    direction: str = "AtoB"         # translation data: AtoB | BtoA (swap the domains)
+    bank: int = 500                 # translation data: held-out source images kept with the run (sample(n) translates them)
 
 
 @dataclass
@@ -77,6 +81,7 @@ class LossConfig:
     info_cat: float = 1.0           # InfoGAN λ of the categorical mutual-information term (Chen et al. 2016: 1)
     info_cont: float = 0.1          # InfoGAN λ of the continuous term (Chen et al.: smaller than the categorical)
     aux_weight: float = 1.0         # AC-GAN weight of the auxiliary classification loss (Odena et al. 2017: 1)
+    l1_weight: float = 100.0        # pix2pix λ of the L1 term |B - G(A)| (Isola et al. 2017, eq. 4: 100)
 
 
 @dataclass

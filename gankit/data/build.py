@@ -77,6 +77,10 @@ def looks_like_path(spec: str) -> bool:
 
 def build_data(cfg: DataConfig, g_out_activation: str = "none") -> DataSource:
     """Build the training data described by `cfg` (on the CPU; the trainer moves it)."""
+    from gankit.data.translation import build_translation, is_translation
+
+    if is_translation(cfg):  # image-to-image: {"real": B, "source": A} (gankit/data/translation.py)
+        return build_translation(cfg, g_out_activation)
     if cfg.path:
         path = Path(cfg.path).expanduser()
         if not path.exists():
@@ -100,6 +104,8 @@ def build_data(cfg: DataConfig, g_out_activation: str = "none") -> DataSource:
 
     if cfg.name in SAMPLERS:
         return _sampler_source(cfg)
-    known = sorted(SAMPLERS) + list(IMAGE_NAMES)
+    from gankit.data.translation import TRANSLATION_NAMES
+
+    known = sorted(SAMPLERS) + list(IMAGE_NAMES) + list(TRANSLATION_NAMES)
     raise GankitError(f"config key 'data.name': unknown dataset '{cfg.name}'; expected one of: "
                       f"{', '.join(known)} (or set data.path to a file or folder)")

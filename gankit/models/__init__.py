@@ -2,3 +2,4 @@
 from gankit.models import mlp  # noqa: F401  (registers "mlp")
 from gankit.models import dcgan  # noqa: F401  (registers "dcgan")
 from gankit.models import keras_dcgan  # noqa: F401  (registers "keras-dcgan-mnist", "keras-dcgan-folder")
+from gankit.models import translation  # noqa: F401  (registers "unet")

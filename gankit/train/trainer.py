@@ -59,6 +59,11 @@ class Trainer:
         self.algo: Algorithm = ALGORITHMS.get(cfg.train.algorithm, "train.algorithm")(cfg, self.data.info)
         for name, net in self.algo.nets.items():
             self.algo.nets[name] = net.to(self.rt.device)
+        # Translation data (gankit/data/translation.py): batches carry domain A as "source", and the
+        # recipe keeps the data's held-out source images with its weights (models/translation.py: SourceBank).
+        self._with_source = hasattr(self.data, "pairs")
+        if self._with_source and "bank" in self.algo.nets:
+            self.algo.nets["bank"].fill(*self.data.bank)
         self.optimizers = self.algo.optimizers()
         self.step = 0
         self._lock, self._locked = None, False  # the run folder's lock (run.py: RunLock), rank 0's
@@ -151,6 +156,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def _batch(self, n: int) -> dict[str, torch.Tensor]:
+        if self._with_source:
+            return self._translation_batch(n)
         real, label = self.data.batch(n)
         if self.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
@@ -158,6 +165,13 @@ class Trainer:
         if label is not None:
             batch["label"] = label
         return batch
+
+    def _translation_batch(self, n: int) -> dict[str, torch.Tensor]:
+        """{"real": B, "source": A}: rows paired, or drawn independently for unpaired data."""
+        source, real = self.data.pairs(n)
+        if self.channels_last:
+            source, real = (x.contiguous(memory_format=torch.channels_last) for x in (source, real))
+        return {"real": real, "source": source}
 
     def fit(self) -> Run:
         threads_before = torch.get_num_threads()

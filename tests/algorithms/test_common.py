@@ -17,14 +17,21 @@ from gankit.train import checkpoint as ckpt
 VECTOR = DataInfo(name="toy", kind="vector", shape=[2], shift=[0.0, 0.0], scale=[1.0, 1.0])
 IMAGE = DataInfo(name="img", kind="image", shape=[1, 28, 28], shift=[127.5], scale=[127.5], num_classes=10)
 CONDITIONAL = ("cgan", "acgan")
+# Image-to-image recipes train on (source, target) pairs (docs/design.md, "Image-to-image translation"):
+# they get translation data whatever the parametrised info, and their own small nets.
+TRANSLATION = {"pix2pix": ["model.arch=unet", "model.g.options={width: 4}", "model.d.options={width: 4}"]}
+PAIRS = DataInfo(name="pairs", kind="image", shape=[3, 16, 16], shift=[127.5] * 3, scale=[127.5] * 3,
+                 extra={"source": {"shape": [1, 16, 16], "shift": [127.5], "scale": [127.5], "paired": True, "bank": 6}})
 
 
 def make(algorithm: str, info: DataInfo):
     if algorithm in CONDITIONAL and not info.num_classes:  # class-conditional recipes need labelled data
         info = dataclasses.replace(info, num_classes=3)
+    if algorithm in TRANSLATION:
+        info = PAIRS
     cfg = apply_overrides(load_config("circle"), [
         f"train.algorithm={algorithm}", "train.batch_size=8", "train.fake_batch_size=8", "train.g_batch_size=8",
-        "model.g.hidden=[16]", "model.d.hidden=[16]"])
+        "model.g.hidden=[16]", "model.d.hidden=[16]", *TRANSLATION.get(algorithm, [])])
     torch.manual_seed(0)
     algo = ALGORITHMS.get(algorithm)(cfg, info)
     algo.optimizers()
@@ -35,6 +42,8 @@ def batch_for(info: DataInfo, n: int = 8):
     batch = {"real": torch.rand(n, *info.shape) * 2 - 1}
     if info.num_classes:
         batch["label"] = torch.randint(info.num_classes, (n,))
+    if "source" in info.extra:
+        batch["source"] = torch.rand(n, *info.extra["source"]["shape"]) * 2 - 1
     return batch
 
 
@@ -63,4 +72,4 @@ def test_checkpoint_round_trip_and_sample_shapes(name, info, tmp_path):
     ckpt.restore(tensors, plain, other.nets, other.opt)
     z = algo.latent(5)
     assert torch.equal(algo.sample(5, z=z), other.sample(5, z=z))
-    assert algo.sample(5).shape == (5, *info.shape)
+    assert algo.sample(5).shape == (5, *algo.info.shape)
