@@ -221,6 +221,7 @@ POSITIVE_OR_NULL = ("train.fake_batch_size", "train.g_batch_size", "train.checkp
 INTERVALS = {
     **{key: ("[0, inf)", "") for key in ("reg.gp_weight", "reg.r1_gamma", "reg.clip", "reg.instance_noise",
                                          "loss.info_cat", "loss.info_cont", "loss.aux_weight",
+                                         "loss.cycle_weight", "loss.identity_weight",
                                          "model.cond.continuous", "eval.predict", "train.keep_last")},
     "loss.real_label": ("(0, 1]", " (the target of real examples; < 1 is one-sided label smoothing)"),
     "loss.d_scale": ("(0, inf)", ""),

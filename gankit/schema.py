@@ -82,6 +82,8 @@ class LossConfig:
     info_cont: float = 0.1          # InfoGAN λ of the continuous term (Chen et al.: smaller than the categorical)
     aux_weight: float = 1.0         # AC-GAN weight of the auxiliary classification loss (Odena et al. 2017: 1)
     l1_weight: float = 100.0        # pix2pix λ of the L1 term |B - G(A)| (Isola et al. 2017, eq. 4: 100)
+    cycle_weight: float = 10.0      # cyclegan λ of the cycle-consistency loss (Zhu et al. 2017, sec. 4: 10)
+    identity_weight: float = 0.5    # cyclegan identity loss, as a fraction of λ (Zhu et al. 2017, sec. 5.2: 0.5; 0 = off)
 
 
 @dataclass

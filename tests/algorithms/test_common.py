@@ -19,7 +19,10 @@ IMAGE = DataInfo(name="img", kind="image", shape=[1, 28, 28], shift=[127.5], sca
 CONDITIONAL = ("cgan", "acgan")
 # Image-to-image recipes train on (source, target) pairs (docs/design.md, "Image-to-image translation"):
 # they get translation data whatever the parametrised info, and their own small nets.
-TRANSLATION = {"pix2pix": ["model.arch=unet", "model.g.options={width: 4}", "model.d.options={width: 4}"]}
+TRANSLATION = {"pix2pix": ["model.arch=unet", "model.g.options={width: 4}", "model.d.options={width: 4}"],
+               # PAIRS' domains have 1 and 3 channels: no identity loss (it compares G(b) with b)
+               "cyclegan": ["model.arch=resnet-translator", "model.g.options={width: 4, blocks: 1}",
+                            "model.d.options={width: 4, d_layers: 1}", "loss.identity_weight=0"]}
 PAIRS = DataInfo(name="pairs", kind="image", shape=[3, 16, 16], shift=[127.5] * 3, scale=[127.5] * 3,
                  extra={"source": {"shape": [1, 16, 16], "shift": [127.5], "scale": [127.5], "paired": True, "bank": 6}})
 
