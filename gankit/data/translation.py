@@ -84,8 +84,6 @@ def build_translation(cfg: DataConfig, g_out_activation: str) -> TranslationSour
     if cfg.bank < 0:
         raise GankitError(f"config key 'data.bank' must be >= 0, got {cfg.bank}")
     if cfg.path is not None:
-        if cfg.translation == "none":
-            raise GankitError("config key 'data.translation': set paired or unpaired for a translation folder")
         root = Path(cfg.path).expanduser()
         if not root.is_dir():
             raise GankitError(f"data.path '{cfg.path}' is not a folder; expected a folder of A|B images "

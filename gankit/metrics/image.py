@@ -70,12 +70,15 @@ def sample_pixels(generator, n: int, seed: int, progress: bool = False) -> torch
     from gankit.train.progress import Progress
 
     z = generator.algo.latent_on_cpu(n, torch.Generator().manual_seed(seed))  # (n, latent)
+    bank = getattr(generator.algo, "bank_sources", None)
     devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
     parts = []
     with torch.random.fork_rng(devices=devices), Progress(n, enabled=progress, label="generate") as bar:
         torch.manual_seed(seed)  # conditional models draw labels from the global RNG
         for start, chunk in zip(range(0, n, SAMPLE_BATCH), z.split(SAMPLE_BATCH)):
-            parts.append(to_pixels(generator.sample(len(chunk), z=chunk)))
+            # image-to-image runs: consecutive rows of the held-out source bank, not rows 0.. in every chunk
+            source = {"source": bank(len(chunk), start)} if bank is not None else {}
+            parts.append(to_pixels(generator.sample(len(chunk), z=chunk, **source)))
             bar.update(start + len(chunk), {})
     return torch.cat(parts)
 

@@ -105,6 +105,8 @@ class Hooks:
     @torch.no_grad()
     def _d_accuracy(self, n: int) -> dict:
         """D's accuracy on n real and n fresh fake examples, D in inference mode (as Keras' evaluate)."""
+        if hasattr(self.t.algo, "d_accuracy"):  # image-to-image: D judges (source, image) pairs
+            return self.t.algo.d_accuracy(self.t._batch(n))
         D = unwrap(self.t.algo.nets["D"])
         real, _ = self.t.data.batch(n)
         fake = self.t.algo.sample(n)

@@ -9,8 +9,11 @@ import weakref
 import numpy as np
 import torch
 
+from gankit.algorithms.base import unwrap
+
 CELL_PIXELS = 84        # small images are enlarged (nearest neighbour) to about this many pixels a side
 SUMMARY_SHAPE = (2, 5)  # seed 002's summary.png: the first 10 predictions in 2 rows of 5
+TRIPLES_PER_ROW = 4     # translation grids: source | translation (| target) groups per row
 
 
 def to_display(images: torch.Tensor) -> np.ndarray:
@@ -42,13 +45,51 @@ class ImageHooks:
         from gankit.viz.grid import save_image_grid
 
         scores = self.h.image_metrics.on_eval(step)  # FID, KID, ... and the best checkpoint (hooks_metrics.py)
+        translator = hasattr(self.t.algo, "bank_sources")  # image-to-image: fake_norm[i] = G(bank source i)
+        if translator and self.t.cfg.eval.metrics:
+            scores.update(self.paired_scores())
         if not self.t.cfg.eval.plots:
             return scores
         n = min(len(fake_norm), self.t.cfg.eval.grid)
+        if translator:
+            self.translation_grid(step, fake_norm[:n])
+            return scores
         images = to_display(self.info.denormalize(fake_norm[:n]))  # the same fixed noise every time
         save_image_grid(images, self.dir / "samples" / f"step_{step:06d}.png", nrow=grid_columns(n),
                         scale=self.scale)
         return scores
+
+    @torch.no_grad()
+    def paired_scores(self) -> dict:
+        """Paired data: L1 / PSNR of the translations of the whole bank against its targets
+        (gankit/metrics/translation.py); {} for unpaired data."""
+        from gankit.metrics.image import to_pixels
+        from gankit.metrics.translation import paired_scores
+        from gankit.train.run import Generator
+
+        algo = self.t.algo
+        size = len(unwrap(algo.nets["bank"]).source)
+        target = algo.bank_targets(size) if size else None
+        if target is None:
+            return {}
+        fake = to_pixels(Generator(algo, self.info).sample(size, seed=0))  # (z is ignored by translators)
+        return paired_scores(fake, target.cpu())
+
+    def translation_grid(self, step: int, fake_norm: torch.Tensor) -> None:
+        """Rows of source | translation (| target, paired data): the first bank images, 4 per row."""
+        from gankit.viz.grid import save_image_grid
+
+        algo, n = self.t.algo, len(fake_norm)
+        columns = [algo.source.denormalize(algo.bank_sources(n)), self.info.denormalize(fake_norm)]
+        target = algo.bank_targets(n)
+        if target is not None:
+            columns.append(target.float())
+        shown = [to_display(c) for c in columns]
+        if len({c.shape[1] for c in shown}) > 1:  # greyscale next to colour: show all as RGB
+            shown = [np.repeat(c, 3, axis=1) if c.shape[1] == 1 else c for c in shown]
+        cells = np.stack(shown, axis=1).reshape(n * len(shown), *shown[1].shape[1:])  # source, fake, target, ...
+        save_image_grid(cells, self.dir / "samples" / f"step_{step:06d}.png", nrow=TRIPLES_PER_ROW * len(shown),
+                        scale=self.scale)
 
     def on_end(self, step: int) -> None:
         if self.t.cfg.eval.predict > 0:

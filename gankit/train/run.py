@@ -162,6 +162,9 @@ class Generator:
             # cycle through the classes over all n samples: each chunk below used to restart at class 0, so
             # with K classes not dividing SAMPLE_BATCH some classes got more samples than others
             cond["label"] = torch.arange(n) % classes
+        bank = getattr(self.algo, "bank_sources", None)  # image-to-image: translate held-out sources
+        if bank is not None and cond.get("source") is None:
+            cond["source"] = bank(n)  # rows 0..n-1 of the bank, split into chunks below with z
         parts = []
         with Progress(n, enabled=progress and n > SAMPLE_BATCH, label="generate") as bar:
             for start in range(0, n, SAMPLE_BATCH):
