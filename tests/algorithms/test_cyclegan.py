@@ -151,6 +151,22 @@ def test_sample_translates_a_to_b_with_g():
         torch.testing.assert_close(algo.translate_back(algo.sample(2, source=a)), algo.nets["F"](algo.nets["G"](a)))
 
 
+def test_cycle_scores_and_figure_over_the_bank(tmp_path):
+    """cycle_l1 = mean |F(G(a)) - a| / 255 over the bank's sources (in chunks); the figure shows a | G(a) | F(G(a))."""
+    algo = make(unpaired(c_a=1, c_b=3), "loss.identity_weight=0", "eval.grid=3")
+    bank = torch.randint(0, 256, (4, 1, 8, 8), dtype=torch.uint8)
+    algo.nets["bank"].fill(bank, None)
+    a = bank.float() / 127.5 - 1
+    with torch.no_grad():
+        back = ((algo.nets["F"](algo.nets["G"](a)) + 1) * 127.5).clamp(0, 255)
+    expected = float((back - bank.float()).abs().mean() / 255)
+    assert algo.cycle_scores(chunk=3)["cycle_l1"] == pytest.approx(expected, rel=1e-5)
+    algo.extra_figures(7, tmp_path)
+    with Image.open(tmp_path / "samples" / "cycle_000007.png") as figure:
+        # 3 triples in one row of 2x-enlarged 8x8 cells with 2-pixel padding: 9 cells wide, 1 high, RGB
+        assert figure.size == (2 * (9 * 10 + 2), 2 * (10 + 2)) and figure.mode == "RGB"
+
+
 @pytest.mark.parametrize("info, overrides, message", [
     (unpaired(1, 3), [], "identity_weight"),
     (unpaired(), ["model.arch=unet"], "model.arch"),
