@@ -48,6 +48,8 @@ class ImageHooks:
         translator = hasattr(self.t.algo, "bank_sources")  # image-to-image: fake_norm[i] = G(bank source i)
         if translator and self.t.cfg.eval.metrics:
             scores.update(self.paired_scores())
+            if hasattr(self.t.algo, "cycle_scores"):  # cyclegan: how well F undoes G on the bank
+                scores.update(self.t.algo.cycle_scores())
         if not self.t.cfg.eval.plots:
             return scores
         n = min(len(fake_norm), self.t.cfg.eval.grid)

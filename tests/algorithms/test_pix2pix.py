@@ -14,7 +14,6 @@ import torch.nn.functional as F
 from PIL import Image
 
 import gankit.algorithms  # noqa: F401
-import gankit.models  # noqa: F401
 from gankit.algorithms.pix2pix import Pix2Pix
 from gankit.cli import main
 from gankit.config import apply_overrides, load_config

@@ -72,3 +72,20 @@ def test_predictions_one_file_each_and_a_two_by_five_summary(tiny_run):
     assert Image.open(predict / "image_01.png").size == (80, 80)  # one 8x8 digit, enlarged 10 times
     summary = Image.open(predict / "summary.png")
     assert summary.size == ((5 * 10 + 2) * 10, (2 * 10 + 2) * 10)  # the first 10, 2 rows of 5
+
+
+def test_an_unpaired_translation_run_shows_source_and_translation_and_logs_cycle_l1(tmp_path):
+    """cyclegan on unpaired data: the samples figure has source | translation pairs (no target to show),
+    no paired scores, and the recipe's cycle_l1 at each evaluation."""
+    cfg = apply_overrides(load_config("fashion-sneakers2boots"), [
+        "data.image_size=16", "data.limit=32", "data.bank=4", "model.g.options={width: 4, blocks: 1}",
+        "model.d.options={width: 4, d_layers: 1}", "train.steps=2", "train.batch_size=2", "eval.every=2",
+        "eval.n_samples=5", "eval.grid=5", "train.progress=false", f"train.out_dir={tmp_path}", "train.name=cyc"])
+    run = Trainer(cfg).fit()
+    rows = [json.loads(line) for line in (run.dir / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if r.get("kind") == "eval"]
+    assert len(evals) == 1 and 0 <= evals[0]["cycle_l1"] <= 1 and "paired_l1" not in evals[0]
+    with Image.open(run.dir / "samples" / "step_000002.png") as figure:
+        width, height = figure.size
+    scale = display_scale(16, 16)
+    assert (width, height) == ((4 * 2 * (16 + 2) + 2) * scale, (2 * (16 + 2) + 2) * scale)  # 5 pairs, 4 a row
