@@ -3,15 +3,15 @@
 Unpaired data: images A of one domain and B of another, no partners. Two generators, G: A -> B and
 F: B -> A (ResNet generators, gankit/models/resnet_translator.py), and two PatchGAN discriminators,
 D_B (net "D": judges B, the target domain) and D_A (net "D_A"). Full objective (eq. 3):
-    L = L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc(G, F),   λ = 10 (loss.cycle_weight; sec. 4 / eq. 7)
+    L = L_GAN(G, D_B) + L_GAN(F, D_A) + λ L_cyc(G, F),   λ = 10 (loss.cycle_weight; sec. 4: λ = 10 in eq. 3)
     L_cyc = E_a |F(G(a)) - a|_1 + E_b |G(F(b)) - b|_1        (eq. 2; mean per pixel, normalised units)
 Least-squares adversarial loss (sec. 4, "Training details", after Mao et al. 2017), mean over D's patches:
     D_B minimises ((D_B(b) - 1)^2 + D_B(G(a))^2) / 2      (halved: sec. 4, "we divide the objective by 2
     G   minimises (D_B(G(a)) - 1)^2                         while optimizing D")      (likewise F, D_A)
 Identity loss (sec. 5.2, painting -> photo, after Taigman et al. 2017): generators leave images that
 already belong to their output domain unchanged:
-    L_idt = λ_idt λ (E_b |G(b) - b|_1 + E_a |F(a) - a|_1),   λ_idt = 0.5 (loss.identity_weight; 0 = off).
-It needs images of one channel count in both domains.
+    L_idt = λ_idt λ (E_b |G(b) - b|_1 + E_a |F(a) - a|_1),  λ_idt = 0.5 (loss.identity_weight; appendix 7.1).
+loss.identity_weight: 0 turns it off; it needs images of one channel count in both domains.
 History of fakes (sec. 4, after Shrivastava et al. 2017): D sees a fake from a pool of the last 50
 generated images half the time (ImagePool below), which damps oscillation. The pools are buffers of
 the nets "pool_B" and "pool_A", saved in checkpoints; their random choices come from torch's global
@@ -23,7 +23,9 @@ authors' code updates G first and reuses those fakes for D: the same objective, 
 Optimiser (sec. 4): Adam lr 2e-4, β = (0.5, 0.999); constant for the first half, then linear decay to 0
 (train.lr_decay: linear, lr_decay_start: 0.5 in the preset). F uses optim.g, D_A optim.d.
 Logged: d_loss (D_B), d_a_loss, d_real / d_fake (D_B's mean output: 1 = real, 0 = fake under the
-least-squares coding), g_loss and f_loss (adversarial terms alone), cycle and identity (before λ).
+least-squares coding), g_loss and f_loss (adversarial terms alone), cycle and identity (before λ);
+at evaluations the hooks' eval_acc_real / eval_acc_fake threshold D_B at 1/2 (d_logits), and
+`cycle_scores()` gives cycle_l1 on held-out sources.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from gankit.errors import GankitError
 from gankit.models.resnet_translator import PatchDiscriminator, ResnetGenerator
 from gankit.registry import ALGORITHMS
 
-POOL_SIZE = 50  # fakes kept for D (Zhu et al. 2017, sec. 4: "an image buffer that stores the 50 previously created images")
+POOL_SIZE = 50  # fakes kept for D (Zhu et al. 2017, sec. 4: a buffer of the 50 previously generated images)
 # Switches of the other recipes that cyclegan does not implement: refused, not ignored. (Both steps use
 # the batch's images: train.d_update, fake_batch_size and g_batch_size do not apply.)
 UNSUPPORTED = {"reg.gp_weight": 0.0, "reg.r1_gamma": 0.0, "reg.clip": 0.0, "reg.instance_noise": 0.0,
@@ -139,6 +141,12 @@ class CycleGAN(Translator, Algorithm):
             ("G", optim.g, "optim.g"), ("F", optim.g, "optim.g"), ("D", optim.d, "optim.d"),
             ("D_A", optim.d, "optim.d"))}
         return self.opt
+
+    @torch.no_grad()
+    def d_logits(self, source: Tensor, image: Tensor) -> Tensor:
+        """D_B(image) - 1/2 for the hooks' accuracy, which thresholds at 0: least squares codes fake 0 and
+        real 1, so 1/2 is D's decision boundary (D judges the image alone: source is not used)."""
+        return unwrap(self.nets["D"])(image) - 0.5
 
     @staticmethod
     def _domains(batch: Batch) -> tuple[Tensor, Tensor]:

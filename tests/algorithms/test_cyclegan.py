@@ -167,6 +167,15 @@ def test_cycle_scores_and_figure_over_the_bank(tmp_path):
         assert figure.size == (2 * (9 * 10 + 2), 2 * (10 + 2)) and figure.mode == "RGB"
 
 
+def test_d_accuracy_thresholds_least_squares_outputs_at_one_half():
+    algo, info = make(), unpaired()
+    data = batch(info)
+    with torch.no_grad():
+        out = algo.nets["D"](data["real"])
+    torch.testing.assert_close(algo.d_logits(data["source"], data["real"]), out - 0.5)
+    assert algo.d_accuracy(data)["eval_acc_real"] == pytest.approx(float((out > 0.5).float().mean()))
+
+
 @pytest.mark.parametrize("info, overrides, message", [
     (unpaired(1, 3), [], "identity_weight"),
     (unpaired(), ["model.arch=unet"], "model.arch"),
@@ -226,3 +235,23 @@ def _rows(run) -> list[dict]:
     """metrics.jsonl without the wall-clock column."""
     return [{k: v for k, v in json.loads(line).items() if k != "time"}
             for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+# ---------------------------------------------------------------------------------------- the preset
+def test_the_preset_has_the_papers_numbers_and_trains_two_steps(tmp_path):
+    from gankit.config import apply_overrides, load_config
+
+    cfg = load_config("fashion-sneakers2boots")
+    assert (cfg.train.algorithm, cfg.data.name, cfg.data.params, cfg.data.image_size) == \
+        ("cyclegan", "fashion-unpaired", {"a": 7, "b": 9}, 32)
+    assert (cfg.loss.cycle_weight, cfg.loss.identity_weight) == (10.0, 0.5)  # sec. 4 and 5.2
+    assert (cfg.optim.g.lr, cfg.optim.g.betas, cfg.optim.d.lr, cfg.optim.d.betas) == (2e-4, [0.5, 0.999], 2e-4,
+                                                                                      [0.5, 0.999])
+    assert (cfg.train.lr_decay, cfg.train.lr_decay_start) == ("linear", 0.5)  # constant, then linear to 0
+    cfg = apply_overrides(cfg, ["train.steps=2", "eval.every=2", "train.batch_size=2", "data.bank=4",
+                                "eval.grid=4", "eval.n_samples=4", "eval.n_accuracy=4", "train.progress=false",
+                                "train.threads=1", f"train.out_dir={tmp_path}"])
+    run = Trainer(cfg).fit()
+    assert run.algo.nets["G"](torch.zeros(1, 1, 32, 32)).shape == (1, 1, 32, 32)
+    assert (run.dir / "samples" / "step_000002.png").is_file() and (run.dir / "samples" / "cycle_000002.png").is_file()
+    assert "cycle" in _rows(run.dir)[-2]
