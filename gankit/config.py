@@ -212,7 +212,8 @@ OPTIONAL_CHOICES = {"eval.best_metric": BEST_METRICS,  # as CHOICES, or null
                     **{f"model.{net}.hidden_init": INITS for net in ("g", "d")}}
 POSITIVE = ("train.steps", "train.batch_size", "train.d_steps", "train.g_steps", "train.log_every",
             "eval.every", "eval.n_samples", "model.latent_dim", "reg.r1_every", "reg.pack",
-            "eval.n_image_metric", "eval.n_metric", "eval.n_accuracy", "eval.grid")
+            "eval.n_image_metric", "eval.n_metric", "eval.n_accuracy", "eval.grid",
+            "model.progressive.fade_steps", "model.progressive.stable_steps")
 POSITIVE_OR_NULL = ("train.fake_batch_size", "train.g_batch_size", "train.checkpoint_every", "data.limit",
                     "model.cond.embed_dim", "reg.instance_noise_steps", "train.epochs", "eval.every_epochs",
                     "train.threads", "data.image_size")

@@ -64,6 +64,13 @@ class CondConfig:
 
 
 @dataclass
+class ProgressiveConfig:
+    """Progressive GAN's growing schedule (train.algorithm: progan; Karras et al. 2018, sec. 2 and A.1)."""
+    fade_steps: int = 2000          # training steps over which each new resolution fades in (α: 0 -> 1)
+    stable_steps: int = 2000        # steps each resolution trains at α = 1 (the first: only this; the last: to the end)
+
+
+@dataclass
 class ModelConfig:
     arch: str = "mlp"
     latent_dim: int = 3
@@ -71,6 +78,7 @@ class ModelConfig:
     g: NetConfig = field(default_factory=NetConfig)
     d: NetConfig = field(default_factory=NetConfig)
     cond: CondConfig = field(default_factory=CondConfig)
+    progressive: ProgressiveConfig = field(default_factory=ProgressiveConfig)
 
 
 @dataclass

@@ -23,6 +23,10 @@ TRANSLATION = {"pix2pix": ["model.arch=unet", "model.g.options={width: 4}", "mod
                # PAIRS' domains have 1 and 3 channels: no identity loss (it compares G(b) with b)
                "cyclegan": ["model.arch=resnet-translator", "model.g.options={width: 4, blocks: 1}",
                             "model.d.options={width: 4, d_layers: 1}", "loss.identity_weight=0"]}
+# Progressive GAN grows image networks (vector data is a one-line error, tests/algorithms/test_progan.py):
+# it gets the 1x28x28 info whatever the parametrised info (7 -> 14 -> 28 px), and narrow nets.
+IMAGE_ONLY = {"progan": ["model.arch=progressive", "model.g.options={width: 4, max_width: 8}",
+                         "model.d.options={width: 4, max_width: 8}"]}
 PAIRS = DataInfo(name="pairs", kind="image", shape=[3, 16, 16], shift=[127.5] * 3, scale=[127.5] * 3,
                  extra={"source": {"shape": [1, 16, 16], "shift": [127.5], "scale": [127.5], "paired": True, "bank": 6}})
 
@@ -32,9 +36,12 @@ def make(algorithm: str, info: DataInfo):
         info = dataclasses.replace(info, num_classes=3)
     if algorithm in TRANSLATION:
         info = PAIRS
+    if algorithm in IMAGE_ONLY:
+        info = IMAGE
     cfg = apply_overrides(load_config("circle"), [
         f"train.algorithm={algorithm}", "train.batch_size=8", "train.fake_batch_size=8", "train.g_batch_size=8",
-        "model.g.hidden=[16]", "model.d.hidden=[16]", *TRANSLATION.get(algorithm, [])])
+        "model.g.hidden=[16]", "model.d.hidden=[16]", *TRANSLATION.get(algorithm, []),
+        *IMAGE_ONLY.get(algorithm, [])])
     torch.manual_seed(0)
     algo = ALGORITHMS.get(algorithm)(cfg, info)
     algo.optimizers()
