@@ -28,6 +28,12 @@ class DataInfo:
     mode_std: float | None = None
     extra: dict = field(default_factory=dict)
 
+    def origin(self) -> str:
+        """Where the examples came from, for metric records: the loader's extra["source"] text, except for
+        image-to-image data, whose extra["source"] describes domain A and extra["origin"] the files."""
+        source = self.extra.get("source")
+        return source if isinstance(source, str) else str(self.extra.get("origin", self.name))
+
     def _affine(self, x: Tensor) -> tuple[Tensor, Tensor]:
         shape = (1, -1) + (1,) * (x.dim() - 2)  # per feature (vectors) or per channel (images)
         shift = torch.tensor(self.shift, dtype=x.dtype, device=x.device).view(shape)

@@ -108,10 +108,11 @@ def build_translation(cfg: DataConfig, g_out_activation: str) -> TranslationSour
     bank_a = bank_a[: cfg.bank].contiguous()
     bank_b = bank_b[: cfg.bank].contiguous() if paired else None
     shift, scale = (127.5, 127.5) if g_out_activation == "tanh" else (0.0, 255.0)  # as images.py's sources
+    origin = f"{cfg.path or cfg.name} ({'paired' if paired else 'unpaired'} {cfg.direction}, targets B: {len(b)})"
     src = {"shape": list(a.shape[1:]), "shift": [shift] * a.shape[1], "scale": [scale] * a.shape[1],
            "paired": paired, "bank": len(bank_a)}
     info = DataInfo(name=name, kind="image", shape=list(b.shape[1:]), shift=[shift] * b.shape[1],
-                    scale=[scale] * b.shape[1], extra={"source": src, "n": len(b), "n_source": len(a)})
+                    scale=[scale] * b.shape[1], extra={"source": src, "n": len(b), "n_source": len(a), "origin": origin})
     return TranslationSource(b.contiguous(), a.contiguous(), info, paired, (bank_a, bank_b))
 
 

@@ -112,7 +112,7 @@ def reference_images(data_cfg, split: str) -> tuple[torch.Tensor, str]:
         data = build_data(data_cfg)
         if data.info.kind != "image":
             raise GankitError(f"data '{data.info.name}' is not images; image metrics need image data")
-        return data.data.cpu(), str(data.info.extra.get("source", data.info.name))
+        return data.data.cpu(), data.info.origin()
     loaded = load_split(data_cfg.path or data_cfg.name, split, root=data_cfg.root, image_size=data_cfg.image_size,
                         channels=data_cfg.channels, holdout=False)
     return loaded.images, loaded.source

@@ -88,7 +88,7 @@ class ImageMetricTracker:
 
         seed, n = self.t.cfg.train.seed, self.cfg.n_image_metric
         if self.cfg.reference_split == "train":  # what G trains on, already in memory
-            images, source = self.t.data.data.cpu(), str(self.info.extra.get("source", self.info.name))
+            images, source = self.t.data.data.cpu(), self.info.origin()
         else:
             images, source = reference_images(self.t.cfg.data, self.cfg.reference_split)
         self.real = self.extractor.extract(choose(images, n, seed))

@@ -87,3 +87,13 @@ def test_moving_a_source_keeps_its_batches():
     after = moved.batch(8)
     assert moved is source and moved.device == torch.device("cpu")
     assert torch.equal(before[0], after[0]) and torch.equal(before[1], after[1])
+
+
+def test_origin_is_the_loaders_text_or_the_translation_datas_origin():
+    from gankit.data.source import DataInfo
+
+    plain = DataInfo(name="x", kind="image", shape=[1, 2, 2], shift=[0.0], scale=[1.0], extra={"source": "a.npz"})
+    pairs = DataInfo(name="p", kind="image", shape=[1, 2, 2], shift=[0.0], scale=[1.0],
+                     extra={"source": {"shape": [1, 2, 2]}, "origin": "folder (paired AtoB)"})
+    bare = DataInfo(name="toy", kind="vector", shape=[2], shift=[0.0, 0.0], scale=[1.0, 1.0])
+    assert (plain.origin(), pairs.origin(), bare.origin()) == ("a.npz", "folder (paired AtoB)", "toy")

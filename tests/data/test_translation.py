@@ -37,6 +37,8 @@ def test_fashion_edges2items_pairs_each_item_with_its_edges():
     assert info.extra["source"] == {"shape": [1, 28, 28], "shift": [127.5], "scale": [127.5], "paired": True,
                                     "bank": 10}
     assert torch.equal(data.source, edge_maps(data.data))
+    # metric records name the files, not domain A's description (which extra["source"] holds here)
+    assert info.origin() == "fashion-edges2items (paired AtoB, targets B: 64)"
     bank_a, bank_b = data.bank
     assert bank_a.shape == bank_b.shape == (10, 1, 28, 28) and torch.equal(bank_a, edge_maps(bank_b))
     assert not any(torch.equal(b, x) for b in bank_b[:3] for x in data.data)  # the bank is the test split
