@@ -31,6 +31,11 @@ def generate(args) -> None:
                           "give -n for the number of images")
     refuse_run_records(out, args.run)  # -o RUN/samples/step_000500.png replaced a training sample
     run = load_run(args.run, args.checkpoint)
+    if hasattr(run.algo, "bank_sources") and (args.interpolate is not None or args.truncation is not None):
+        # image-to-image runs translate their bank of held-out sources; their latents are ignored
+        flag = "--interpolate" if args.interpolate is not None else "--truncation"
+        raise GankitError(f"{flag} moves latent noise; a {run.cfg.train.algorithm} run translates its held-out "
+                          "source images and has none to move (use -n)")
     if args.grid and run.info.kind == "vector":
         raise GankitError("--grid lays out images; this run generates vectors (use -n for their number)")
     _check_output(out, fmt, run.info)  # before sampling, not after: it can take minutes

@@ -186,3 +186,7 @@ def test_a_tiny_run_logs_paired_scores_draws_the_figure_and_resumes_exactly(tmp_
         main(["evaluate", str(straight), "--features", "pixels", "--metrics", "fid", "--n", "6"])
         main(["report", str(straight)])
     assert (tmp_path / "g.png").is_file() and "fid" in out.getvalue() and (straight / "report.html").is_file()
+    for flags in (["--interpolate", "3"], ["-n", "3", "--truncation", "0.5"]):  # no latents to move: one line
+        with pytest.raises(SystemExit) as exited, contextlib.redirect_stderr(io.StringIO()) as err:
+            main(["generate", str(straight), *flags, "-o", str(tmp_path / "x.png")])
+        assert exited.value.code == 2 and "a pix2pix run translates its held-out source images" in err.getvalue()
