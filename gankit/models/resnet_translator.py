@@ -6,7 +6,8 @@ ResNet G (after Johnson et al. 2016), written in the paper's notation:
    dk       Conv 3x3 stride 2, k filters -> InstanceNorm -> ReLU                          side / 2
    Rk       x + [ReflectionPad 1 -> Conv 3x3 -> IN -> ReLU -> ReflectionPad 1 -> Conv 3x3 -> IN](x)
    uk       ConvTranspose 3x3 stride 1/2, k filters -> InstanceNorm -> ReLU                side x 2
-   c7s1-C   ReflectionPad 3 -> Conv 7x7 to the output channels -> out_activation (tanh)
+   c7s1-C   ReflectionPad 3 -> Conv 7x7 to the output channels -> out_activation (tanh; no norm or ReLU
+            on this last layer, as in the authors' code)
 The paper's 256x256 net is c7s1-64, d128, d256, R256 x 9, u128, u64, c7s1-3 (6 blocks for 128x128).
 Here `model.g.options` {width: k, blocks: n} scale it down: c7s1-k, d2k, d4k, R4k x n, u2k, uk, c7s1-C;
 the two stride-2 steps fix the image sides to multiples of 4. Reflection padding keeps the borders
@@ -15,10 +16,11 @@ al. 2016) normalises each image on its own, which the paper uses throughout (sec
 Architecture") and which keeps G's output independent of the rest of the batch.
 
 PatchGAN D (sec. 4; Isola et al. 2017's 70x70 PatchGAN): C64-C128-C256-C512, where Ck is Conv 4x4 ->
-InstanceNorm -> LeakyReLU 0.2, no norm on the first layer, the first three with stride 2 and the
-last with stride 1, then a Conv 4x4 to one logit per patch. CycleGAN's D judges an image alone
-(unconditional; pix2pix's D of gankit/models/translation.py sees the source too, and uses
-BatchNorm). `model.d.options` {width, d_layers}: d_layers stride-2 convolutions (the paper: 3, a
+InstanceNorm -> LeakyReLU 0.2, no norm on the first layer, then a Conv 4x4 to one logit per patch.
+The appendix gives every Ck stride 2; the first three with stride 2 and C512 with stride 1, as in the
+authors' code, is what gives the 70x70 field the paper names (receptive_field below). CycleGAN's D
+judges an image alone (unconditional; pix2pix's D of gankit/models/translation.py sees the source
+too, and uses BatchNorm). `model.d.options` {width, d_layers}: d_layers stride-2 convolutions (the paper: 3, a
 70x70 field on 256x256 images); d_layers = 1 sees 16x16 patches of a 32x32 image.
 Convolutions followed by InstanceNorm have no bias: IN subtracts each channel's mean, which removes
 any per-channel constant, so such a bias would get no gradient and do nothing.
