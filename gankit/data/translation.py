@@ -29,7 +29,8 @@ from gankit.config import DataConfig
 from gankit.data.source import DataInfo, DataSource
 from gankit.errors import GankitError
 
-TRANSLATION_NAMES = ("fashion-edges2items", "fashion-unpaired")
+NAMED_PAIRING = {"fashion-edges2items": "paired", "fashion-unpaired": "unpaired"}
+TRANSLATION_NAMES = tuple(NAMED_PAIRING)
 KINDS = ("none", "paired", "unpaired")
 EDGE_THRESHOLD = 1.0  # Sobel gradient magnitude (pixels in [0, 1]) above which a pixel is an edge; a 0 -> 1 step gives 4
 FASHION_CLASSES = 10
@@ -81,8 +82,12 @@ def is_translation(cfg: DataConfig) -> bool:
 def build_translation(cfg: DataConfig, g_out_activation: str) -> TranslationSource:
     if cfg.direction not in ("AtoB", "BtoA"):
         raise GankitError(f"config key 'data.direction' is {cfg.direction!r}; expected AtoB or BtoA")
-    if cfg.bank < 0:
-        raise GankitError(f"config key 'data.bank' must be >= 0, got {cfg.bank}")
+    if cfg.bank < 1:  # sampling, the hooks and evaluation translate the bank
+        raise GankitError(f"config key 'data.bank' must be >= 1 (held-out source images kept with the run), "
+                          f"got {cfg.bank}")
+    if cfg.path is None and cfg.translation not in ("none", NAMED_PAIRING.get(cfg.name, cfg.translation)):
+        raise GankitError(f"config key 'data.translation' is {cfg.translation!r}, but '{cfg.name}' is "
+                          f"{NAMED_PAIRING[cfg.name]} data; leave it at none for a named dataset")
     if cfg.path is not None:
         root = Path(cfg.path).expanduser()
         if not root.is_dir():
@@ -97,7 +102,7 @@ def build_translation(cfg: DataConfig, g_out_activation: str) -> TranslationSour
     else:
         raise GankitError(f"config key 'data.name': '{cfg.name}' is not translation data; expected one of: "
                           f"{', '.join(TRANSLATION_NAMES)} (or data.path with data.translation)")
-    paired = cfg.translation == "paired" or (cfg.path is None and cfg.name == "fashion-edges2items")
+    paired = cfg.translation == "paired" if cfg.path is not None else NAMED_PAIRING[cfg.name] == "paired"
     if cfg.direction == "BtoA":
         a, b, bank_a, bank_b = b, a, bank_b, bank_a
     if cfg.limit:  # the first N training examples of each domain (pairs stay pairs)

@@ -60,6 +60,12 @@ def test_fashion_unpaired_takes_two_classes_drawn_independently():
         fashion("fashion-unpaired", params={"a": 3, "b": 3})
     with pytest.raises(GankitError, match=r"expected \{a: K, b: K\}"):
         fashion("fashion-unpaired", params={"a": 12})
+    with pytest.raises(GankitError, match="'data.translation' is 'paired', but 'fashion-unpaired' is unpaired data"):
+        fashion("fashion-unpaired", translation="paired")
+    with pytest.raises(GankitError, match="'data.bank' must be >= 1"):
+        build_data(DataConfig(name="fashion-edges2items", bank=0), "tanh")
+    with pytest.raises(GankitError, match="'mnist' is not translation data; expected one of: fashion-edges2items"):
+        build_data(DataConfig(name="mnist", translation="paired"), "tanh")
 
 
 def save(path, array):
