@@ -137,3 +137,12 @@ def test_resume_at_a_stage_boundary_equals_the_uninterrupted_run(tmp_path):
     assert rows(split) == rows(straight)
     assert [(r["stage"], r["alpha"]) for r in rows(straight) if "stage" in r] == \
         [(0, 1), (0, 1), (1, 0), (1, 0.5), (1, 1), (1, 1)]
+
+
+def test_torchrun_is_refused_in_one_line(monkeypatch):
+    # Under DDP the blocks of the other stages get no gradient, which DistributedDataParallel refuses.
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_world_size", lambda *a, **k: 2)
+    with pytest.raises(GankitError, match=r"^train\.algorithm 'progan' does not run under torchrun") as error:
+        make()
+    assert "\n" not in str(error.value)
