@@ -41,15 +41,6 @@ from gankit.models.resnet_translator import PatchDiscriminator, ResnetGenerator
 from gankit.registry import ALGORITHMS
 
 POOL_SIZE = 50  # fakes kept for D (Zhu et al. 2017, sec. 4: a buffer of the 50 previously generated images)
-# Switches of the other recipes that cyclegan does not implement: refused, not ignored. (Both steps use
-# the batch's images: train.d_update, fake_batch_size and g_batch_size do not apply.)
-UNSUPPORTED = {"reg.gp_weight": 0.0, "reg.r1_gamma": 0.0, "reg.clip": 0.0, "reg.instance_noise": 0.0,
-               "reg.ema_beta": 0.0, "reg.pack": 1, "reg.minibatch_std": False, "train.augment": ""}
-
-
-def _get(cfg, dotted: str):
-    section, key = dotted.split(".")
-    return getattr(getattr(cfg, section), key)
 
 
 class ImagePool(nn.Module):
@@ -109,15 +100,8 @@ def l1(x: Tensor, y: Tensor) -> Tensor:
 class CycleGAN(Translator, Algorithm):
     def __init__(self, cfg, info):
         self.cfg, self.info = cfg, info
-        self.setup_translation(paired=False)  # before the nets: they are sized from both domains
-        for key, default in UNSUPPORTED.items():
-            if _get(cfg, key) != default:
-                raise GankitError(f"config key '{key}' is {_get(cfg, key)!r}: cyclegan does not use it "
-                                  f"(expected {default!r})")
-        if cfg.model.arch != "resnet-translator":
-            raise GankitError(f"config key 'model.arch' is '{cfg.model.arch}'; cyclegan builds its own ResNet "
-                              "generators and PatchGAN discriminators: set model.arch: resnet-translator "
-                              "(options: g.options.width, blocks; d.options.width, d_layers)")
+        self.setup_translation(paired=False, arch="resnet-translator", arch_help="ResNet generators and PatchGAN "
+                               "discriminators (options: g.options.width, blocks; d.options.width, d_layers)")
         loss = cfg.loss
         self.cycle_weight, self.identity_weight = loss.cycle_weight, loss.identity_weight * loss.cycle_weight
         c_a, c_b = self.source.shape[0], info.shape[0]

@@ -29,29 +29,13 @@ from gankit.losses import d_output_stats
 from gankit.models.translation import PatchDiscriminator, UNetGenerator
 from gankit.registry import ALGORITHMS
 
-# Penalties and stabilisers of the other recipes that pix2pix does not implement: refused, not ignored.
-# (Both steps use the batch's pairs: train.d_update, fake_batch_size and g_batch_size do not apply.)
-UNSUPPORTED = {"reg.gp_weight": 0.0, "reg.r1_gamma": 0.0, "reg.clip": 0.0, "reg.instance_noise": 0.0,
-               "reg.ema_beta": 0.0, "reg.pack": 1, "reg.minibatch_std": False, "train.augment": ""}
-
-
-def _get(cfg, dotted: str):
-    section, key = dotted.split(".")
-    return getattr(getattr(cfg, section), key)
-
 
 @ALGORITHMS.register("pix2pix", "Pix2Pix: U-Net G + PatchGAN D on paired images, cGAN + λ·L1 (Isola et al. 2017)")
 class Pix2Pix(Translator, Algorithm):
     def __init__(self, cfg, info):
         self.cfg, self.info = cfg, info
-        self.setup_translation(paired=True)  # before the nets: they are sized from both domains
-        for key, default in UNSUPPORTED.items():
-            if _get(cfg, key) != default:
-                raise GankitError(f"config key '{key}' is {_get(cfg, key)!r}: pix2pix does not use it "
-                                  f"(expected {default!r})")
-        if cfg.model.arch != "unet":
-            raise GankitError(f"config key 'model.arch' is '{cfg.model.arch}'; pix2pix builds its own U-Net G and "
-                              "PatchGAN D: set model.arch: unet (options: g.options.width, d.options.width, d_layers)")
+        self.setup_translation(paired=True, arch="unet", arch_help="U-Net G and PatchGAN D (options: g.options.width, "
+                               "d.options.width, d_layers)")  # before the nets: they are sized from both domains
         self.l1_weight = cfg.loss.l1_weight
         super().__init__(cfg, info)
 

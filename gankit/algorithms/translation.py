@@ -38,15 +38,31 @@ def source_info(info: DataInfo, algorithm: str, paired: bool) -> DataInfo:
                     scale=list(src["scale"]), extra={"paired": bool(src.get("paired")), "bank": int(src.get("bank", 0))})
 
 
+# Penalties and stabilisers of the other recipes that the translators do not implement: refused, not
+# ignored. (Both steps use the batch's images: train.d_update, fake_batch_size and g_batch_size do not apply.)
+UNSUPPORTED = {"reg.gp_weight": 0.0, "reg.r1_gamma": 0.0, "reg.clip": 0.0, "reg.instance_noise": 0.0,
+               "reg.ema_beta": 0.0, "reg.pack": 1, "reg.minibatch_std": False, "train.augment": ""}
+
+
 class Translator:
     """Mixin for image-to-image recipes; call `self.setup_translation(paired)` before building nets."""
     cfg: object
     info: DataInfo
     nets: dict
 
-    def setup_translation(self, paired: bool) -> None:
-        self.source = source_info(self.info, self.cfg.train.algorithm, paired)
+    def setup_translation(self, paired: bool, arch: str, arch_help: str) -> None:
+        """Check the data and the config (a one-line error for each misfit), then describe domain A."""
+        name = self.cfg.train.algorithm
+        self.source = source_info(self.info, name, paired)
         self.paired = bool(self.source.extra["paired"])
+        for key, default in UNSUPPORTED.items():
+            section, field = key.split(".")
+            value = getattr(getattr(self.cfg, section), field)
+            if value != default:
+                raise GankitError(f"config key '{key}' is {value!r}: {name} does not use it (expected {default!r})")
+        if self.cfg.model.arch != arch:
+            raise GankitError(f"config key 'model.arch' is '{self.cfg.model.arch}'; {name} builds its own "
+                              f"{arch_help}: set model.arch: {arch}")
 
     def make_bank(self) -> SourceBank:
         return SourceBank(self.source.extra["bank"], self.source.shape, self.info.shape, self.paired)

@@ -79,3 +79,26 @@ def init_weights(layer: nn.Module, scheme: str) -> None:
 def maybe_spectral_norm(layer: nn.Module, enabled: bool) -> nn.Module:
     """Spectral normalisation (Miyato et al. 2018): W / sigma_max(W), sigma by power iteration."""
     return nn.utils.parametrizations.spectral_norm(layer) if enabled else layer
+
+
+def net_options(cfg, defaults: dict, net: str) -> dict:
+    """`cfg.options` (a NetConfig's free-form options) over `defaults`: known keys only, each an integer
+    >= 1; a one-line error naming `model.<net>.options...` otherwise. For nets sized by a few integers
+    (the image-to-image nets: width, blocks, d_layers)."""
+    unknown = sorted(set(cfg.options) - set(defaults))
+    if unknown:
+        raise GankitError(f"config key 'model.{net}.options': unknown option(s) {', '.join(unknown)}; "
+                          f"expected: {', '.join(defaults)}")
+    merged = {**defaults, **cfg.options}
+    for key, value in merged.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise GankitError(f"config key 'model.{net}.options.{key}' must be an integer >= 1, got {value!r}")
+    return merged
+
+
+def init_convs(module: nn.Module, scheme: str) -> nn.Module:
+    """init_weights on every (transposed) convolution inside `module`; returns it."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            init_weights(m, scheme)
+    return module

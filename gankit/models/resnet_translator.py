@@ -31,31 +31,11 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.errors import GankitError
-from gankit.models.layers import activation, init_weights
+from gankit.models.layers import activation, init_convs, net_options
 from gankit.registry import ARCHITECTURES
 
 G_OPTIONS = {"width": 64, "blocks": 9}      # the paper's 256x256 generator
 D_OPTIONS = {"width": 64, "d_layers": 3}    # the paper's 70x70 PatchGAN
-
-
-def net_options(cfg: NetConfig, defaults: dict, net: str) -> dict:
-    """`cfg.options` over `defaults`: known keys only, each an integer >= 1 (a one-line error otherwise)."""
-    unknown = sorted(set(cfg.options) - set(defaults))
-    if unknown:
-        raise GankitError(f"config key 'model.{net}.options': unknown option(s) {', '.join(unknown)}; "
-                          f"expected: {', '.join(defaults)}")
-    merged = {**defaults, **cfg.options}
-    for key, value in merged.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise GankitError(f"config key 'model.{net}.options.{key}' must be an integer >= 1, got {value!r}")
-    return merged
-
-
-def _init(module: nn.Module, scheme: str) -> nn.Module:
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            init_weights(m, scheme)
-    return module
 
 
 def _norm(channels: int) -> nn.Module:
@@ -94,7 +74,7 @@ class ResnetGenerator(nn.Module):
             layers += [nn.ConvTranspose2d(c, c // 2, 3, stride=2, padding=1, output_padding=1, bias=False),
                        _norm(c // 2), nn.ReLU()]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(k, out_channels, 7), activation(cfg.out_activation)]  # c7s1-C
-        self.net = _init(nn.Sequential(*layers), cfg.init)
+        self.net = init_convs(nn.Sequential(*layers), cfg.init)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1] % 4 or x.shape[-2] % 4:
@@ -117,7 +97,7 @@ class PatchDiscriminator(nn.Module):
             layers += [nn.Conv2d(widths[i - 1], widths[i], 4, stride, 1, bias=False), _norm(widths[i]),
                        nn.LeakyReLU(0.2)]
         layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 1))  # one logit per patch
-        self.net = _init(nn.Sequential(*layers), cfg.init)
+        self.net = init_convs(nn.Sequential(*layers), cfg.init)
 
     def receptive_field(self) -> int:
         """Side of the input patch one logit sees: r = 1, then r <- r s + (k - s) from the output back."""

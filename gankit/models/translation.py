@@ -32,29 +32,10 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.errors import GankitError
-from gankit.models.layers import Dropout, activation, init_weights
+from gankit.models.layers import Dropout, activation, init_convs, net_options
 from gankit.registry import ARCHITECTURES
 
 DROPOUT_LAYERS = 3  # innermost decoder layers with dropout (Isola et al. 2017, appendix 6.1.1: CD512 x 3)
-
-
-def _options(cfg: NetConfig, allowed: dict, net: str) -> dict:
-    unknown = sorted(set(cfg.options) - set(allowed))
-    if unknown:
-        raise GankitError(f"config key 'model.{net}.options': unknown option(s) {', '.join(unknown)}; "
-                          f"expected: {', '.join(allowed)}")
-    merged = {**allowed, **cfg.options}
-    for key, value in merged.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise GankitError(f"config key 'model.{net}.options.{key}' must be an integer >= 1, got {value!r}")
-    return merged
-
-
-def _init(module: nn.Module, scheme: str) -> nn.Module:
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            init_weights(m, scheme)
-    return module
 
 
 def unet_depth(height: int, width: int) -> int:
@@ -72,7 +53,7 @@ class UNetGenerator(nn.Module):
     def __init__(self, source_shape: tuple[int, int, int], target_channels: int, cfg: NetConfig):
         super().__init__()
         c_in, height, width = source_shape
-        width0 = _options(cfg, {"width": 64}, "g")["width"]
+        width0 = net_options(cfg, {"width": 64}, "g")["width"]
         depth = unet_depth(height, width)
         widths = [min(width0 * 2 ** i, width0 * 8) for i in range(depth)]  # encoder outputs, outermost first
         self.down = nn.ModuleList()
@@ -92,7 +73,7 @@ class UNetGenerator(nn.Module):
             self.up.append(nn.Sequential(*layers))
         self.out = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(2 * widths[0], target_channels, 4, 2, 1),
                                  activation(cfg.out_activation))
-        _init(self, cfg.init)
+        init_convs(self, cfg.init)
 
     def forward(self, source: Tensor) -> Tensor:
         skips = []
@@ -111,7 +92,7 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, source_channels: int, target_channels: int, cfg: NetConfig):
         super().__init__()
-        opts = _options(cfg, {"width": 64, "d_layers": 1}, "d")
+        opts = net_options(cfg, {"width": 64, "d_layers": 1}, "d")
         w, n = opts["width"], opts["d_layers"]
         widths = [min(w * 2 ** i, w * 8) for i in range(n + 1)]
         layers: list[nn.Module] = [nn.Conv2d(source_channels + target_channels, widths[0], 4, 2, 1),
@@ -121,7 +102,7 @@ class PatchDiscriminator(nn.Module):
             layers += [nn.Conv2d(widths[i - 1], widths[i], 4, stride, 1, bias=False), nn.BatchNorm2d(widths[i]),
                        nn.LeakyReLU(0.2)]
         layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 1))  # one logit per patch
-        self.net = _init(nn.Sequential(*layers), cfg.init)
+        self.net = init_convs(nn.Sequential(*layers), cfg.init)
         self.source_channels = source_channels
 
     def receptive_field(self) -> int:
