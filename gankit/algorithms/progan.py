@@ -10,7 +10,8 @@ loaded run) is at the level the uninterrupted run was at, with no new checkpoint
 Loss (appendix A.1): WGAN-GP, λ = 10 (`reg.gp_weight` overrides; gankit/losses.py's wasserstein and
 gankit/penalties.py's gradient penalty), plus the drift term ε_drift E_x[D(x)²], ε_drift = 0.001, that
 keeps the critic's scores near 0. n_critic = 1, Adam lr 0.001, β = (0, 0.99), ε = 1e-8 and the EMA
-of G (reg.ema_beta = 0.999) live in the preset (configs/fashion-progan.yaml).
+of G live in the preset (gankit/presets/fashion-progan.yaml: reg.ema_beta 0.995, not the paper's 0.999,
+whose memory is longer than the preset's CPU-sized phases).
 D sees reals average-pooled to the current resolution, blended across the fade as G's output is.
 `sample(n)` always returns the full image size: the current stage's output, nearest-upsampled, so
 hooks, metrics and `gankit generate` see one shape from step 0.
