@@ -202,8 +202,8 @@ def _split_pair(file: Path, channels: int, size: int | None) -> tuple[np.ndarray
     return tuple(x[:, :, None] if x.ndim == 2 else x for x in arrays)
 
 
-def _pairs_in(folder: Path, cfg: DataConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    files = _image_files(folder)
+def _pairs_in(folder: Path, cfg: DataConfig, leave_out: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    files = [f for f in _image_files(folder) if leave_out is None or leave_out not in f.parents]
     if not files:
         raise GankitError(f"{folder}: no image files found; expected A|B images side by side")
     halves = [_split_pair(f, cfg.channels or 3, cfg.image_size) for f in files]
@@ -218,7 +218,8 @@ def _pairs_in(folder: Path, cfg: DataConfig) -> tuple[torch.Tensor, torch.Tensor
 def _pair_folder(cfg: DataConfig, root: Path):
     train_dir = root / "train" if (root / "train").is_dir() else root
     held = next((root / s for s in ("val", "test") if (root / s).is_dir()), None)
-    a, b = _pairs_in(train_dir, cfg)
+    # Pairs directly in the root (no train/): the held-out folder inside it is not training data.
+    a, b = _pairs_in(train_dir, cfg, leave_out=held if train_dir == root else None)
     bank_a, bank_b = _pairs_in(held, cfg) if held is not None else (a, b)  # no held-out folder: the first training pairs
     return a, b, bank_a, bank_b, root.name
 

@@ -126,3 +126,14 @@ def test_domains_of_other_sizes_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(translation, "_unpaired_folders", lambda cfg, root: (a, b, a, b, "mismatch"))
     with pytest.raises(GankitError, match=r"A are \[1, 8, 8\] and targets B \[1, 4, 4\]; expected the same height"):
         build_data(DataConfig(path=str(tmp_path), translation="unpaired", image_size=8), "none")
+
+
+def test_pairs_in_the_root_leave_the_held_out_folder_out_of_training(pair_folder):
+    """Without train/, the pairs in the root are the training set: the val/ pairs inside it were trained on
+    too, so the bank's scores were not held out."""
+    for k, path in enumerate(sorted((pair_folder / "train").glob("*.png"))):
+        path.rename(pair_folder / f"root_{k}.png")
+    (pair_folder / "train").rmdir()
+    data = build_data(DataConfig(path=str(pair_folder), translation="paired"), "tanh")
+    assert data.source[:, 0, 0, 0].tolist() == [10, 50, 90, 130, 170]  # the five root pairs, not val/'s two
+    assert data.bank[0][:, 0, 0, 0].tolist() == [110, 150]
