@@ -23,6 +23,20 @@ def compile_networks(algo, mode: str, announce: bool) -> list[str]:
     return compiled
 
 
+def training_threads(t, device: torch.device, data_kind: str, nets: dict, limit: int = 2**20) -> int | None:
+    """CPU threads for `fit` (None: torch's default). train.threads when set; else one thread for vector
+    data whose Linear layers all multiply fewer than `limit` numbers per batch. Microsecond-sized matmuls
+    (the seeds' 16-32 wide MLPs) cost more to hand to a second thread than they save; grid25's 128-wide
+    layers at batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed")."""
+    if t.threads:
+        return t.threads
+    if device.type != "cpu" or data_kind != "vector":
+        return None
+    rows = 2 * max(t.batch_size, t.fake_batch_size or 0, t.g_batch_size or 0)  # D may see real + fake at once
+    linears = [m for net in nets.values() for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    return 1 if all(rows * m.in_features * m.out_features < limit for m in linears) else None
+
+
 @contextlib.contextmanager
 def backend_settings(deterministic: bool, compiled: bool):
     """deterministic: cuDNN picks deterministic kernels, no autotuning (exact resume on a GPU).

@@ -23,7 +23,7 @@ from gankit.data import build_data
 from gankit.errors import GankitError
 from gankit.registry import ALGORITHMS
 from gankit.train import checkpoint as ckpt
-from gankit.train.backends import backend_settings, compile_networks, warn_if_bf16_is_emulated
+from gankit.train.backends import backend_settings, compile_networks, training_threads, warn_if_bf16_is_emulated
 from gankit.train.checks import refuse_image_keys_on_vectors
 from gankit.train.hooks import Hooks
 from gankit.train.host_memory import keep_freed_memory
@@ -175,13 +175,9 @@ class Trainer:
 
     def fit(self) -> Run:
         threads_before = torch.get_num_threads()
-        if self.cfg.train.threads:
-            torch.set_num_threads(self.cfg.train.threads)
-        elif self.rt.device.type == "cpu" and self._tiny_matmuls():
-            # Microsecond-sized matmuls (the seeds' 16-32 wide MLPs): handing them to a second thread
-            # costs more than it saves, so they train on one CPU thread. grid25's 128-wide layers at
-            # batch 256-512 are 1.2x faster on two (benchmarks/RESULTS.md, "Speed").
-            torch.set_num_threads(1)
+        threads = training_threads(self.cfg.train, self.rt.device, self.data.info.kind, self.algo.nets)
+        if threads:
+            torch.set_num_threads(threads)
         try:
             self._lock_run_dir()  # again on a second fit: the first one's end let it go
             with self.own_random_streams(), self.host_memory(), \
@@ -212,15 +208,6 @@ class Trainer:
         GAN's 100 MiB activations are reused instead of mapped afresh). Benchmarks that call `fit`
         twice (warm-up, then timed) enter it around both, as one long fit would."""
         return keep_freed_memory(self.cfg.train.keep_freed_memory and self.rt.device.type == "cpu")
-
-    def _tiny_matmuls(self, limit: int = 2**20) -> bool:
-        """Vector data, and every Linear layer multiplies fewer than `limit` numbers per batch."""
-        if self.data.info.kind != "vector":
-            return False
-        t = self.cfg.train
-        rows = 2 * max(t.batch_size, t.fake_batch_size or 0, t.g_batch_size or 0)  # D may see real + fake at once
-        linears = [m for net in self.algo.nets.values() for m in net.modules() if isinstance(m, torch.nn.Linear)]
-        return all(rows * m.in_features * m.out_features < limit for m in linears)
 
     def _fit(self) -> Run:
         t, total = self.cfg.train, self.cfg.train.steps
