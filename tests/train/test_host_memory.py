@@ -30,7 +30,7 @@ def rss():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
 outside = [faults() for _ in range(3)]
 with keep_freed_memory():
-    inside = [faults() for _ in range(12)]
+    inside = [faults() for _ in range(24)]
     rss_inside = rss()
 print(json.dumps({"outside": outside, "inside": inside, "given_back": rss_inside - rss()}))
 """ % BLOCK
@@ -49,8 +49,9 @@ def test_freed_blocks_are_reused_without_page_faults_inside_the_block_and_given_
     # kept: the freed block is reused as it is, already mapped. The heap may grow a few times first: small
     # allocations made between cycles can be carved out of the freed block until the heap holds enough room
     # (how many times depends on the heap's layout, which even a docstring's length in an imported module
-    # moves: 1 to 4 cycles here), then no cycle faults.
-    assert max(seen["inside"][-4:]) < pages // 20, seen
+    # moves: the last faulting cycle was 1 to 4 in one session, 1 to 8 over 40 runs in the next), then no
+    # cycle faults. 24 cycles, the last 8 checked: twice the margin of the worst seen.
+    assert max(seen["inside"][-8:]) < pages // 20, seen
     assert seen["given_back"] > 0.9 * BLOCK, seen  # on the way out its pages go back to the system
 
 
