@@ -102,3 +102,12 @@ def init_convs(module: nn.Module, scheme: str) -> nn.Module:
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             init_weights(m, scheme)
     return module
+
+
+def receptive_field(net: nn.Sequential) -> int:
+    """Side of the input patch one output of a chain of convolutions sees (a PatchGAN's patch):
+    r = 1, then r <- r s + (k - s) for each convolution from the output back."""
+    r = 1
+    for conv in reversed([m for m in net if isinstance(m, nn.Conv2d)]):
+        r = r * conv.stride[0] + (conv.kernel_size[0] - conv.stride[0])
+    return r

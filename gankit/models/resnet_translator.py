@@ -31,7 +31,7 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.errors import GankitError
-from gankit.models.layers import activation, init_convs, net_options
+from gankit.models.layers import activation, init_convs, net_options, receptive_field
 from gankit.registry import ARCHITECTURES
 
 G_OPTIONS = {"width": 64, "blocks": 9}      # the paper's 256x256 generator
@@ -100,11 +100,8 @@ class PatchDiscriminator(nn.Module):
         self.net = init_convs(nn.Sequential(*layers), cfg.init)
 
     def receptive_field(self) -> int:
-        """Side of the input patch one logit sees: r = 1, then r <- r s + (k - s) from the output back."""
-        r = 1
-        for conv in reversed([m for m in self.net if isinstance(m, nn.Conv2d)]):
-            r = r * conv.stride[0] + (conv.kernel_size[0] - conv.stride[0])
-        return r
+        """Side of the input patch one logit sees."""
+        return receptive_field(self.net)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x).squeeze(1)  # (N, h, w) logits

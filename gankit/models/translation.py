@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from gankit.config import NetConfig
 from gankit.errors import GankitError
-from gankit.models.layers import Dropout, activation, init_convs, net_options
+from gankit.models.layers import Dropout, activation, init_convs, net_options, receptive_field
 from gankit.registry import ARCHITECTURES
 
 DROPOUT_LAYERS = 3  # innermost decoder layers with dropout (Isola et al. 2017, appendix 6.1.1: CD512 x 3)
@@ -106,11 +106,8 @@ class PatchDiscriminator(nn.Module):
         self.source_channels = source_channels
 
     def receptive_field(self) -> int:
-        """Side of the input patch one output logit sees (see the module docstring)."""
-        r = 1
-        for conv in reversed([m for m in self.net if isinstance(m, nn.Conv2d)]):
-            r = r * conv.stride[0] + (conv.kernel_size[0] - conv.stride[0])
-        return r
+        """Side of the input patch one logit sees."""
+        return receptive_field(self.net)
 
     def forward(self, source: Tensor, image: Tensor) -> Tensor:
         assert source.shape[0] == image.shape[0] and source.shape[2:] == image.shape[2:], (source.shape, image.shape)
